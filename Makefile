@@ -1,0 +1,52 @@
+# fedchain: `make demo` runs the end-to-end scenario on the embedded chain; `make test` runs every test.
+# Both install what they need (a Python venv from constraints.txt, the pinned npm toolchain from package-lock.json).
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+FORGE  := ../node_modules/.bin/forge
+FORGE_ENV := FOUNDRY_DISABLE_NIGHTLY_WARNING=1
+
+.PHONY: demo test test-python test-contracts lint artifacts bindings gas-bench constraints clean
+
+demo: $(VENV)/.installed node_modules/.installed
+	$(VENV)/bin/fedchain demo
+
+test: lint test-contracts test-python
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24"
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-contracts: node_modules/.installed
+	cd contracts && $(FORGE_ENV) $(FORGE) test
+	cd contracts && $(FORGE_ENV) $(FORGE) snapshot --check --no-match-path 'test/{invariant/*,GasBench.t.sol}'
+
+test-python: $(VENV)/.installed node_modules/.installed
+	$(VENV)/bin/pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check src tests scripts benchmarks
+	$(VENV)/bin/ruff format --check src tests scripts benchmarks
+	$(VENV)/bin/mypy
+
+# Regenerate the committed ABI/bytecode artifacts and the typed Python bindings from contracts/.
+artifacts: $(VENV)/.installed node_modules/.installed
+	$(PY) scripts/build_artifacts.py
+	$(PY) scripts/gen_bindings.py
+
+gas-bench: node_modules/.installed
+	bash contracts/tools/gas-bench.sh
+
+# Re-pin the tested Python dependency set after changing pyproject.toml.
+constraints: $(VENV)/.installed
+	$(PY) -m pip freeze --exclude-editable | grep -v '^fedchain' > constraints.txt
+
+clean:
+	rm -rf $(VENV) node_modules contracts/out contracts/cache .pytest_cache .mypy_cache .ruff_cache

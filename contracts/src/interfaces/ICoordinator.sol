@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.24;
+
+import {IStakeVault} from "./IStakeVault.sol";
+import {IParticipantRegistry} from "./IParticipantRegistry.sol";
+import {IModelRegistry} from "./IModelRegistry.sol";
+import {IConsentLedger} from "./IConsentLedger.sol";
+
+/// @title ICoordinator
+/// @notice Tasks, rounds and their phase machine, per-member round activity, votes and reward roots. The only
+/// contract users call for the learning protocol. No function iterates over members.
+interface ICoordinator {
+    // ================================================================== types
+
+    /// @notice How updates are protected. `Sealed` and `OnChain` are accepted and currently run the `Plain` phase
+    /// sequence; their specifics come later.
+    enum Mode {
+        Plain,
+        SecAgg,
+        Sealed,
+        OnChain
+    }
+
+    /// @notice Round phases. `AdvertiseKeys`, `ShareKeys` and `Unmask` happen only in `SecAgg` mode.
+    /// `Finalized`, `Rejected` and `Aborted` are terminal.
+    enum Phase {
+        None,
+        AdvertiseKeys,
+        ShareKeys,
+        Commit,
+        Reveal,
+        Unmask,
+        Aggregate,
+        Challenge,
+        Finalized,
+        Rejected,
+        Aborted
+    }
+
+    /// @notice Why the aggregator refused a revealed update.
+    enum ExclusionReason {
+        Other,
+        BadShape,
+        NonFinite,
+        HashMismatch,
+        MissingBlob
+    }
+
+    /// @notice Seconds per timed phase. Each phase's deadline is set when it begins.
+    struct Durations {
+        uint32 advertise;
+        uint32 share;
+        uint32 commit;
+        uint32 reveal;
+        uint32 unmask;
+        uint32 aggregate;
+        uint32 challenge;
+    }
+
+    /// @notice Arguments of `createTask`.
+    /// @dev Amounts must fit in 128 bits. `requiredStake > 0`, `cohortSize > 0`, `minRevealers <= cohortSize`,
+    /// `aggregator != 0`, `initialModelHash != 0`, and every duration used by `mode` must be > 0.
+    struct TaskParams {
+        bytes32 specHash;
+        bytes32 initialModelHash;
+        string initialModelLocator;
+        uint256 rewardPool;
+        uint256 rewardPerRound;
+        uint256 requiredStake;
+        uint256 aggregatorBond;
+        uint256 nonRevealSlash;
+        uint256 disputeSlash;
+        uint32 cohortSize;
+        uint32 minRevealers;
+        uint32 maxRounds;
+        Mode mode;
+        address aggregator;
+        Durations durations;
+    }
+
+    /// @notice A task as returned by `task(id)`.
+    /// @dev `roundCount` is the number of rounds opened so far (= the current round number, 0 if none).
+    struct Task {
+        address owner;
+        address aggregator;
+        Mode mode;
+        bool closed;
+        uint32 cohortSize;
+        uint32 minRevealers;
+        uint32 maxRounds;
+        uint32 roundCount;
+        bytes32 specHash;
+        uint256 requiredStake;
+        uint256 rewardPerRound;
+        uint256 aggregatorBond;
+        uint256 nonRevealSlash;
+        uint256 disputeSlash;
+        Durations durations;
+    }
+
+    /// @notice What the aggregator submits.
+    /// @param modelHash Hash of the new global model (non-zero). @param metricsHash Hash of its metrics.
+    /// @param rewardsRoot OpenZeppelin-standard Merkle root over `keccak256(bytes.concat(keccak256(abi.encode(
+    /// account, amount))))`. @param rewardTotal Sum of the leaves' amounts, `<= min(rewardPerRound, pool)`.
+    /// @param revealDigest Must equal the round's on-chain `revealDigest` (the aggregate used exactly that set).
+    /// @param locator Where the model bytes are stored.
+    struct Aggregate {
+        bytes32 modelHash;
+        bytes32 metricsHash;
+        bytes32 rewardsRoot;
+        uint256 rewardTotal;
+        bytes32 revealDigest;
+        string locator;
+    }
+
+    /// @notice A round as returned by `round(task, r)`; phase, deadline and counters account for expired
+    /// deadlines (what `advance` would produce now).
+    /// @dev `eligible` = how many may act in the current phase, `acted` = how many did. `revealDigest` starts at
+    /// `seed` and becomes `keccak256(abi.encode(prev, member, updateHash))` at each reveal. `baseModelHash` is the
+    /// model head when the round opened.
+    struct Round {
+        Phase phase;
+        Mode mode;
+        uint64 deadline;
+        uint64 openedAt;
+        uint32 memberCount;
+        uint32 cohortStart;
+        uint32 cohortSize;
+        uint32 eligible;
+        uint32 acted;
+        uint32 revealers;
+        uint32 attestCount;
+        uint32 challengeCount;
+        bytes32 seed;
+        bytes32 revealDigest;
+        bytes32 baseModelHash;
+        bytes32 modelHash;
+        bytes32 metricsHash;
+        bytes32 rewardsRoot;
+        uint256 rewardTotal;
+        uint256 claimed;
+        uint256 bond;
+        uint256 attestWeight;
+        uint256 challengeWeight;
+        string locator;
+    }
+
+    /// @notice A member's activity markers in a task: each is the last round number in which it did that (0 =
+    /// never).
+    /// @dev `index` is the member's index in the registry's member list (meaningful while `joined`). `suspended`:
+    /// its stake fell below `requiredStake` after a slash; it may no longer act in rounds, only leave.
+    struct MemberActivity {
+        bool joined;
+        bool suspended;
+        uint32 index;
+        uint32 advertised;
+        uint32 shared;
+        uint32 committed;
+        uint32 revealed;
+        uint32 unmasked;
+        uint32 excluded;
+        uint32 voted;
+        bool votedChallenge;
+        uint32 slashedNonReveal;
+        uint32 slashedDispute;
+    }
+
+    // ================================================================== events
+
+    /// @notice A task was created and its reward pool escrowed.
+    /// @param task Task id. @param owner Creator. @param aggregator Aggregator. @param mode Mode.
+    /// @param specHash Spec hash. @param rewardPool Escrowed pool.
+    event TaskCreated(
+        uint256 indexed task,
+        address indexed owner,
+        address indexed aggregator,
+        Mode mode,
+        bytes32 specHash,
+        uint256 rewardPool
+    );
+
+    /// @notice A task was closed; the rest of its pool returned to the owner.
+    /// @param task Task id. @param refund Tokens returned.
+    event TaskClosed(uint256 indexed task, uint256 refund);
+
+    /// @notice An account joined a task.
+    /// @param task Task id. @param member Member. @param index Its index. @param stake Stake deposited.
+    event MemberJoined(uint256 indexed task, address indexed member, uint256 index, uint256 stake);
+
+    /// @notice A member left a task and got its stake back.
+    /// @param task Task id. @param member Member. @param stake Stake returned.
+    event MemberLeft(uint256 indexed task, address indexed member, uint256 stake);
+
+    /// @notice A member whose consent is no longer valid was evicted; its stake was returned.
+    /// @param task Task id. @param member Member. @param by Caller. @param stake Stake returned.
+    event MemberEvicted(uint256 indexed task, address indexed member, address indexed by, uint256 stake);
+
+    /// @notice A round opened.
+    /// @param task Task id. @param round Round number. @param seed Cohort seed. @param memberCount Members `n`.
+    /// @param cohortStart `seed mod n`. @param cohortSize `c = min(cohortSize, n)`. @param phase First phase.
+    /// @param deadline Its deadline.
+    event RoundOpened(
+        uint256 indexed task,
+        uint256 indexed round,
+        bytes32 seed,
+        uint256 memberCount,
+        uint256 cohortStart,
+        uint256 cohortSize,
+        Phase phase,
+        uint256 deadline
+    );
+
+    /// @notice A round moved to `phase` (early close, deadline, abort).
+    /// @param task Task id. @param round Round. @param phase New phase. @param deadline Its deadline (0 if
+    /// untimed). @param eligible How many may act in it.
+    event PhaseAdvanced(uint256 indexed task, uint256 indexed round, Phase phase, uint256 deadline, uint256 eligible);
+
+    /// @notice [SecAgg] A cohort member advertised its round keys.
+    /// @param task Task id. @param round Round. @param member Member. @param maskPk X25519 key for masks.
+    /// @param encPk X25519 key for share encryption.
+    event KeysAdvertised(
+        uint256 indexed task, uint256 indexed round, address indexed member, bytes32 maskPk, bytes32 encPk
+    );
+
+    /// @notice [SecAgg] A member published its encrypted shares.
+    /// @param task Task id. @param round Round. @param member Member. @param sharesHash Hash of the blob.
+    /// @param locator Blob locator.
+    event KeysShared(
+        uint256 indexed task, uint256 indexed round, address indexed member, bytes32 sharesHash, string locator
+    );
+
+    /// @notice A member committed to its update.
+    /// @param task Task id. @param round Round. @param member Member. @param commitment The commitment.
+    event UpdateCommitted(uint256 indexed task, uint256 indexed round, address indexed member, bytes32 commitment);
+
+    /// @notice A member revealed its update.
+    /// @param task Task id. @param round Round. @param member Member. @param updateHash Update hash.
+    /// @param numExamples Training examples claimed. @param locator Update locator. @param revealDigest Running
+    /// digest after this reveal.
+    event UpdateRevealed(
+        uint256 indexed task,
+        uint256 indexed round,
+        address indexed member,
+        bytes32 updateHash,
+        uint256 numExamples,
+        string locator,
+        bytes32 revealDigest
+    );
+
+    /// @notice [SecAgg] A revealer published its unmasking shares.
+    /// @param task Task id. @param round Round. @param member Member. @param sharesHash Hash of the blob.
+    /// @param locator Blob locator.
+    event SharesUnmasked(
+        uint256 indexed task, uint256 indexed round, address indexed member, bytes32 sharesHash, string locator
+    );
+
+    /// @notice The aggregator refused a revealed update.
+    /// @param task Task id. @param round Round. @param member Member. @param reason Why.
+    event UpdateExcluded(uint256 indexed task, uint256 indexed round, address indexed member, ExclusionReason reason);
+
+    /// @notice The aggregator submitted an aggregate and posted its bond.
+    /// @param task Task id. @param round Round. @param modelHash New model hash. @param rewardsRoot Rewards root.
+    /// @param rewardTotal Rewards total. @param metricsHash Metrics hash. @param locator Model locator.
+    /// @param bond Bond posted. @param challengeDeadline End of the challenge window.
+    event AggregateSubmitted(
+        uint256 indexed task,
+        uint256 indexed round,
+        bytes32 indexed modelHash,
+        bytes32 rewardsRoot,
+        uint256 rewardTotal,
+        bytes32 metricsHash,
+        string locator,
+        uint256 bond,
+        uint256 challengeDeadline
+    );
+
+    /// @notice A member attested the aggregate.
+    /// @param task Task id. @param round Round. @param voter Member. @param weight Its stake.
+    event AggregateAttested(uint256 indexed task, uint256 indexed round, address indexed voter, uint256 weight);
+
+    /// @notice A member challenged the aggregate.
+    /// @param task Task id. @param round Round. @param voter Member. @param weight Its stake.
+    /// @param challengeDeadline The (possibly extended) end of the window.
+    event AggregateChallenged(
+        uint256 indexed task, uint256 indexed round, address indexed voter, uint256 weight, uint256 challengeDeadline
+    );
+
+    /// @notice The aggregate was accepted: model appended, rewards claimable, bond returned.
+    /// @param task Task id. @param round Round. @param modelHash Model hash. @param version Model registry index.
+    /// @param rewardTotal Rewards made claimable.
+    event RoundFinalized(
+        uint256 indexed task, uint256 indexed round, bytes32 indexed modelHash, uint256 version, uint256 rewardTotal
+    );
+
+    /// @notice The aggregate was rejected by the dispute: bond forfeited to the pool.
+    /// @param task Task id. @param round Round. @param attestWeight Attesting stake. @param challengeWeight
+    /// Challenging stake.
+    event RoundRejected(uint256 indexed task, uint256 indexed round, uint256 attestWeight, uint256 challengeWeight);
+
+    /// @notice A reward was claimed.
+    /// @param task Task id. @param round Round. @param account Claimer. @param amount Tokens paid.
+    event RewardClaimed(uint256 indexed task, uint256 indexed round, address indexed account, uint256 amount);
+
+    /// @notice A member that committed and did not reveal was slashed.
+    /// @param task Task id. @param round Round. @param member Slashed member. @param by Caller (bounty receiver).
+    /// @param amount Tokens taken.
+    event NonRevealerSlashed(
+        uint256 indexed task, uint256 indexed round, address indexed member, address by, uint256 amount
+    );
+
+    /// @notice A voter on the losing side of a dispute was slashed.
+    /// @param task Task id. @param round Round. @param voter Slashed voter. @param by Caller (bounty receiver).
+    /// @param amount Tokens taken.
+    event LoserSlashed(uint256 indexed task, uint256 indexed round, address indexed voter, address by, uint256 amount);
+
+    // ================================================================== errors
+
+    /// @notice No task with this id.
+    /// @param task Task id.
+    error CoordinatorUnknownTask(uint256 task);
+
+    /// @notice Invalid task parameters.
+    /// @param field Index of the offending field in `TaskParams` (0-based).
+    error CoordinatorInvalidParams(uint256 field);
+
+    /// @notice The caller is not the task's owner.
+    /// @param task Task id. @param account Caller.
+    error CoordinatorNotTaskOwner(uint256 task, address account);
+
+    /// @notice The caller is not the task's aggregator.
+    /// @param task Task id. @param account Caller.
+    error CoordinatorNotAggregator(uint256 task, address account);
+
+    /// @notice The task is closed.
+    /// @param task Task id.
+    error CoordinatorTaskClosed(uint256 task);
+
+    /// @notice The task already ran `maxRounds` rounds.
+    /// @param task Task id. @param maxRounds Limit.
+    error CoordinatorMaxRoundsReached(uint256 task, uint256 maxRounds);
+
+    /// @notice Too few members to open a round.
+    /// @param task Task id. @param members Current count. @param required `max(1, minRevealers)`.
+    error CoordinatorNotEnoughMembers(uint256 task, uint256 members, uint256 required);
+
+    /// @notice A round of the task is in progress (open or disputed).
+    /// @param task Task id. @param round The round in progress.
+    error CoordinatorRoundInProgress(uint256 task, uint256 round);
+
+    /// @notice The round is not in the phase the call needs (too early or too late, or no such round).
+    /// @param task Task id. @param round Round. @param expected Phase needed. @param actual Current phase.
+    error CoordinatorWrongPhase(uint256 task, uint256 round, Phase expected, Phase actual);
+
+    /// @notice The phase's deadline has not passed yet.
+    /// @param task Task id. @param round Round. @param deadline Deadline.
+    error CoordinatorTooEarly(uint256 task, uint256 round, uint256 deadline);
+
+    /// @notice The phase's deadline has passed.
+    /// @param task Task id. @param round Round. @param deadline Deadline.
+    error CoordinatorTooLate(uint256 task, uint256 round, uint256 deadline);
+
+    /// @notice The account is already a member of the task.
+    /// @param task Task id. @param account Account.
+    error CoordinatorAlreadyMember(uint256 task, address account);
+
+    /// @notice The account is not a member of the task (or joined after the round opened).
+    /// @param task Task id. @param account Account.
+    error CoordinatorNotMember(uint256 task, address account);
+
+    /// @notice Stake below the task's `requiredStake`.
+    /// @param task Task id. @param stake Given stake. @param required Required stake.
+    error CoordinatorStakeTooLow(uint256 task, uint256 stake, uint256 required);
+
+    /// @notice The member's stake fell below `requiredStake` after a slash; it may only leave.
+    /// @param task Task id. @param account Member.
+    error CoordinatorSuspended(uint256 task, address account);
+
+    /// @notice No valid consent `(holder, consentRef)` covering the dataset.
+    /// @param holder Data holder. @param consentRef Consent reference.
+    error CoordinatorConsentInvalid(address holder, bytes32 consentRef);
+
+    /// @notice Eviction refused: the member's consent is still valid.
+    /// @param task Task id. @param account Member.
+    error CoordinatorConsentStillValid(uint256 task, address account);
+
+    /// @notice The member is not in the round's cohort.
+    /// @param task Task id. @param round Round. @param account Member.
+    error CoordinatorNotInCohort(uint256 task, uint256 round, address account);
+
+    /// @notice The member has not done the previous step of this round (advertise, share, commit, reveal).
+    /// @param task Task id. @param round Round. @param account Member.
+    error CoordinatorNotEligible(uint256 task, uint256 round, address account);
+
+    /// @notice The member already did this step in this round (double commit, double vote, ...).
+    /// @param task Task id. @param round Round. @param account Member.
+    error CoordinatorAlreadyActed(uint256 task, uint256 round, address account);
+
+    /// @notice A zero commitment (or model hash) was given.
+    /// @param task Task id. @param round Round.
+    error CoordinatorZeroValue(uint256 task, uint256 round);
+
+    /// @notice The revealed values do not match the commitment.
+    /// @param task Task id. @param round Round. @param account Member.
+    error CoordinatorCommitmentMismatch(uint256 task, uint256 round, address account);
+
+    /// @notice A slash is pending against the member (it committed and did not reveal, or voted on the losing
+    /// side, in `round`); it must be slashed before it may act again or leave.
+    /// @param task Task id. @param account Member. @param round Round of the misbehaviour.
+    error CoordinatorSlashPending(uint256 task, address account, uint256 round);
+
+    /// @notice The aggregate's reveal digest is not the round's.
+    /// @param task Task id. @param round Round. @param expected On-chain digest. @param actual Submitted digest.
+    error CoordinatorDigestMismatch(uint256 task, uint256 round, bytes32 expected, bytes32 actual);
+
+    /// @notice `rewardTotal` exceeds `min(rewardPerRound, pool)`.
+    /// @param task Task id. @param round Round. @param rewardTotal Submitted total. @param max Allowed maximum.
+    error CoordinatorRewardTooLarge(uint256 task, uint256 round, uint256 rewardTotal, uint256 max);
+
+    /// @notice The aggregator may not vote on its own aggregate.
+    /// @param task Task id. @param account Aggregator.
+    error CoordinatorAggregatorCannotVote(uint256 task, address account);
+
+    /// @notice Reward already claimed.
+    /// @param task Task id. @param round Round. @param account Claimer.
+    error CoordinatorAlreadyClaimed(uint256 task, uint256 round, address account);
+
+    /// @notice The Merkle proof does not prove `(account, amount)` under the round's root.
+    /// @param task Task id. @param round Round. @param account Claimer.
+    error CoordinatorInvalidProof(uint256 task, uint256 round, address account);
+
+    /// @notice The claim exceeds what is left of the round's `rewardTotal`.
+    /// @param task Task id. @param round Round. @param amount Claimed. @param remaining Left to claim.
+    error CoordinatorClaimExceedsTotal(uint256 task, uint256 round, uint256 amount, uint256 remaining);
+
+    /// @notice No on-chain evidence for this slash (the member revealed, did not commit, did not vote on the
+    /// losing side, or the round has no losers).
+    /// @param task Task id. @param round Round. @param account Member.
+    error CoordinatorNoEvidence(uint256 task, uint256 round, address account);
+
+    /// @notice Already slashed for this round.
+    /// @param task Task id. @param round Round. @param account Member.
+    error CoordinatorAlreadySlashed(uint256 task, uint256 round, address account);
+
+    // ================================================================== tasks
+
+    /// @notice Creates a task, escrows `p.rewardPool` from the caller into the vault (the caller approves the
+    /// vault) and records model version 0.
+    /// @param p Task parameters (see `TaskParams`).
+    /// @return taskId New task id (ids start at 1).
+    function createTask(TaskParams calldata p) external returns (uint256 taskId);
+
+    /// @notice Closes the task (owner only, no round in progress): the rest of the pool returns to the owner, no
+    /// new round opens, members may leave.
+    /// @param taskId Task id.
+    function closeTask(uint256 taskId) external;
+
+    // ================================================================== membership
+
+    /// @notice Joins `taskId`: pulls `stake >= requiredStake` from the caller into the vault (the caller approves
+    /// the vault), requires the caller's valid consent `consentRef` covering `datasetCommitment`, records
+    /// provenance. Members joining during a round take part from the next one.
+    /// @param taskId Task id. @param stake Stake. @param datasetCommitment Dataset commitment.
+    /// @param consentRef Consent record reference in the ledger.
+    function join(uint256 taskId, uint256 stake, bytes32 datasetCommitment, bytes32 consentRef) external;
+
+    /// @notice Leaves `taskId` and returns the whole stake. Refused while a round is in progress and while a
+    /// slash is pending against the caller.
+    /// @param taskId Task id.
+    function leave(uint256 taskId) external;
+
+    /// @notice Evicts a member whose consent was revoked or expired, between rounds (stake returned, no slash).
+    /// Anyone may call. Refused while a slash is pending against the member.
+    /// @param taskId Task id. @param member Member.
+    function evict(uint256 taskId, address member) external;
+
+    // ================================================================== rounds
+
+    /// @notice Opens the next round: previous round terminal, task open, `>= max(1, minRevealers)` members,
+    /// `maxRounds` not reached. Anyone may call.
+    /// @param taskId Task id.
+    /// @return roundNumber The new round number (rounds start at 1).
+    function openRound(uint256 taskId) external returns (uint256 roundNumber);
+
+    /// @notice [SecAgg] A cohort member publishes its two X25519 public keys for the round.
+    /// @param taskId Task id. @param roundNumber Round. @param maskPk Masking key. @param encPk Encryption key.
+    function advertiseKeys(uint256 taskId, uint256 roundNumber, bytes32 maskPk, bytes32 encPk) external;
+
+    /// @notice [SecAgg] A member that advertised publishes the hash and locator of its encrypted shares.
+    /// @param taskId Task id. @param roundNumber Round. @param sharesHash Blob hash. @param locator Blob locator.
+    function shareKeys(uint256 taskId, uint256 roundNumber, bytes32 sharesHash, string calldata locator) external;
+
+    /// @notice Commits to an update: `commitment = keccak256(abi.encode(task, round, member, updateHash, salt))`.
+    /// Cohort members (SecAgg: those that shared).
+    /// @param taskId Task id. @param roundNumber Round. @param commitment Non-zero commitment.
+    function commit(uint256 taskId, uint256 roundNumber, bytes32 commitment) external;
+
+    /// @notice Reveals the committed update. The caller must have committed and the values must match.
+    /// @param taskId Task id. @param roundNumber Round. @param updateHash Update hash. @param salt Salt.
+    /// @param numExamples Training examples (reported, not verified on-chain). @param locator Update locator.
+    function reveal(
+        uint256 taskId,
+        uint256 roundNumber,
+        bytes32 updateHash,
+        bytes32 salt,
+        uint256 numExamples,
+        string calldata locator
+    ) external;
+
+    /// @notice [SecAgg] A revealer publishes the hash and locator of its unmasking shares.
+    /// @param taskId Task id. @param roundNumber Round. @param sharesHash Blob hash. @param locator Blob locator.
+    function unmask(uint256 taskId, uint256 roundNumber, bytes32 sharesHash, string calldata locator) external;
+
+    /// @notice The task's aggregator submits the aggregate and posts `aggregatorBond` (approves the vault).
+    /// Starts the challenge window.
+    /// @param taskId Task id. @param roundNumber Round. @param agg The aggregate.
+    function submitAggregate(uint256 taskId, uint256 roundNumber, Aggregate calldata agg) external;
+
+    /// @notice The aggregator records, during the aggregate phase, that it refused `member`'s revealed update.
+    /// An excluded member gets no reward (verifiers check the rewards root leaves it out).
+    /// @param taskId Task id. @param roundNumber Round. @param member Revealer. @param reason Why.
+    function recordExclusion(uint256 taskId, uint256 roundNumber, address member, ExclusionReason reason) external;
+
+    /// @notice Votes for the aggregate with the caller's stake. Members that joined before the round opened,
+    /// not the aggregator, once per round, during the challenge window.
+    /// @param taskId Task id. @param roundNumber Round.
+    function attest(uint256 taskId, uint256 roundNumber) external;
+
+    /// @notice Votes against the aggregate with the caller's stake (same rules as `attest`). The first challenge
+    /// extends the window to at least `durations.challenge` from then.
+    /// @param taskId Task id. @param roundNumber Round.
+    function challenge(uint256 taskId, uint256 roundNumber) external;
+
+    /// @notice After the challenge window: accepts the aggregate if unchallenged or if attesting weight >
+    /// challenging weight (ties reject), otherwise rejects it. Anyone may call.
+    /// @param taskId Task id. @param roundNumber Round.
+    function finalize(uint256 taskId, uint256 roundNumber) external;
+
+    /// @notice Moves the current round's expired phases forward (at most one step per phase). Anyone may call.
+    /// @param taskId Task id.
+    /// @return phase The current round's phase afterwards (`None` if no round was opened yet).
+    function advance(uint256 taskId) external returns (Phase phase);
+
+    // ================================================================== rewards and slashing
+
+    /// @notice Claims `amount` from a finalized round's rewards root. Once per account and round.
+    /// @param taskId Task id. @param roundNumber Round. @param amount Leaf amount.
+    /// @param proof Merkle proof of the leaf `keccak256(bytes.concat(keccak256(abi.encode(msg.sender, amount))))`.
+    function claim(uint256 taskId, uint256 roundNumber, uint256 amount, bytes32[] calldata proof) external;
+
+    /// @notice Slashes `nonRevealSlash` from a member that committed and did not reveal in a finalized or
+    /// rejected round (not aborted). Half to the caller, half to the pool.
+    /// @param taskId Task id. @param roundNumber Round. @param member Culprit.
+    function slashNonRevealer(uint256 taskId, uint256 roundNumber, address member) external;
+
+    /// @notice Slashes `disputeSlash` from a voter on the losing side of a disputed round (challengers of an
+    /// accepted aggregate, attesters of a rejected one). Half to the caller, half to the pool.
+    /// @param taskId Task id. @param roundNumber Round. @param voter Culprit.
+    function slashLoser(uint256 taskId, uint256 roundNumber, address voter) external;
+
+    // ================================================================== views
+
+    /// @notice The stake vault.
+    /// @return The vault.
+    function vault() external view returns (IStakeVault);
+
+    /// @notice The participant registry.
+    /// @return The registry.
+    function participantRegistry() external view returns (IParticipantRegistry);
+
+    /// @notice The model registry.
+    /// @return The registry.
+    function modelRegistry() external view returns (IModelRegistry);
+
+    /// @notice The consent ledger.
+    /// @return The ledger.
+    function consentLedger() external view returns (IConsentLedger);
+
+    /// @notice Number of tasks created (ids are 1..taskCount).
+    /// @return Count.
+    function taskCount() external view returns (uint256);
+
+    /// @notice A task.
+    /// @param taskId Task id.
+    /// @return The task.
+    function task(uint256 taskId) external view returns (Task memory);
+
+    /// @notice A round, with expired deadlines accounted for.
+    /// @param taskId Task id. @param roundNumber Round.
+    /// @return The round (all zero if not opened).
+    function round(uint256 taskId, uint256 roundNumber) external view returns (Round memory);
+
+    /// @notice The task's latest round number (0 if none).
+    /// @param taskId Task id.
+    /// @return Round number.
+    function currentRound(uint256 taskId) external view returns (uint256);
+
+    /// @notice The latest round's phase, accounting for expired deadlines (`None` if no round).
+    /// @param taskId Task id.
+    /// @return Phase.
+    function currentPhase(uint256 taskId) external view returns (Phase);
+
+    /// @notice Whether `member` is in round `roundNumber`'s cohort.
+    /// @param taskId Task id. @param roundNumber Round. @param member Account.
+    /// @return True if in the cohort.
+    function isInCohort(uint256 taskId, uint256 roundNumber, address member) external view returns (bool);
+
+    /// @notice `member`'s activity markers in the task.
+    /// @param taskId Task id. @param member Account.
+    /// @return The markers.
+    function memberActivity(uint256 taskId, address member) external view returns (MemberActivity memory);
+
+    /// @notice The commitment `member` made in `roundNumber` (0 if none, or if it committed in a later round
+    /// since).
+    /// @param taskId Task id. @param roundNumber Round. @param member Account.
+    /// @return The commitment.
+    function commitmentOf(uint256 taskId, uint256 roundNumber, address member) external view returns (bytes32);
+
+    /// @notice The round of a slash pending against `member` (0 if none): a non-reveal and a lost dispute.
+    /// @param taskId Task id. @param member Account.
+    /// @return nonRevealRound Round it committed and did not reveal. @return disputeRound Round it voted on the
+    /// losing side.
+    function pendingSlash(uint256 taskId, address member)
+        external
+        view
+        returns (uint256 nonRevealRound, uint256 disputeRound);
+
+    /// @notice Whether `account` claimed its reward of `roundNumber`.
+    /// @param taskId Task id. @param roundNumber Round. @param account Account.
+    /// @return True if claimed.
+    function isClaimed(uint256 taskId, uint256 roundNumber, address account) external view returns (bool);
+
+    /// @notice `keccak256(abi.encode(taskId, roundNumber, member, updateHash, salt))`.
+    /// @param taskId Task id. @param roundNumber Round. @param member Member. @param updateHash Update hash.
+    /// @param salt Salt.
+    /// @return The commitment.
+    function computeCommitment(uint256 taskId, uint256 roundNumber, address member, bytes32 updateHash, bytes32 salt)
+        external
+        pure
+        returns (bytes32);
+
+    /// @notice The rewards Merkle leaf `keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`.
+    /// @param account Account. @param amount Amount.
+    /// @return The leaf.
+    function rewardLeaf(address account, uint256 amount) external pure returns (bytes32);
+}

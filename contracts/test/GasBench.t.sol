@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.24;
+
+import {Fixture} from "./utils/Fixture.sol";
+import {Merkle} from "./utils/Merkle.sol";
+import {Vm} from "./utils/Vm.sol";
+import {ICoordinator} from "../src/interfaces/ICoordinator.sol";
+
+/// @title GasBench
+/// @notice Transaction gas of every protocol call at n = 10 and n = 1,000 members (cohort size 10 in both).
+/// Run with `--isolate` (tools/gas-bench.sh): each top-level call is then its own transaction and
+/// `vm.lastCallGas().gasTotalUsed` is the receipt's gasUsed (21,000 base + calldata + execution - refund).
+/// Round 1 warms up (its figures are the "first-ever" ones); round 2 has the same cohort (prevrandao chosen so),
+/// so its members already hold tokens and committed before: the steady state.
+contract GasBench is Fixture {
+    event log_named_uint(string key, uint256 val);
+
+    uint256 internal taskId;
+
+    function setUp() public {
+        _deploy();
+    }
+
+    function test_gasBench_n10() public {
+        _bench(10);
+    }
+
+    function test_gasBench_n1000() public {
+        _bench(1000);
+    }
+
+    function _log(string memory key) internal {
+        Vm.Gas memory g = vm.lastCallGas();
+        emit log_named_uint(key, g.gasTotalUsed);
+    }
+
+    function _bench(uint256 n) internal {
+        taskId = _createTask(_params(ICoordinator.Mode.Plain, 10, 2));
+        _fund(aggregator, 100 * BOND);
+        _joinMany(taskId, n - 1);
+        address last = _member(n - 1);
+        _fund(last, STAKE);
+        _grantConsent(last);
+        vm.prank(last);
+        coord.join(taskId, STAKE, _dataset(last), _consentRef(last));
+        _log("join");
+
+        // ---------------------------------------------------------------- round 1 (first-ever calls)
+        uint256 r = coord.openRound(taskId);
+        _log("openRound (first)");
+        address[] memory cohort = _cohort(taskId, r);
+        uint256 c = cohort.length;
+        _commit(taskId, r, cohort[0]);
+        _log("commit (first-ever)");
+        for (uint256 i = 1; i < c; ++i) _commit(taskId, r, cohort[i]);
+        _reveal(taskId, r, cohort[0]);
+        _log("reveal (first-ever)");
+        for (uint256 i = 1; i < c; ++i) _reveal(taskId, r, cohort[i]);
+        bytes32[] memory leaves = _leaves(cohort, REWARD / c);
+        _submit(taskId, r, Merkle.root(leaves), (REWARD / c) * c);
+        vm.warp(block.timestamp + T);
+        coord.finalize(taskId, r);
+        for (uint256 i; i < c; ++i) {
+            bytes32[] memory proof = Merkle.proof(leaves, i);
+            vm.prank(cohort[i]);
+            coord.claim(taskId, r, REWARD / c, proof);
+            if (i == 0) _log("claim (first-ever)");
+        }
+
+        // ---------------------------------------------------------------- round 2 (steady state)
+        uint256 start1 = coord.round(taskId, r).cohortStart;
+        vm.prevrandao(_randaoFor(n, r + 1, start1));
+        r = coord.openRound(taskId);
+        _log("openRound");
+        require(coord.round(taskId, r).cohortStart == start1, "same cohort");
+        for (uint256 i; i < c; ++i) {
+            _commit(taskId, r, cohort[i]);
+            if (i == 1) _log("commit");
+            if (i == c - 1) _log("commit (last: closes the phase)");
+        }
+        // cohort[c-1] does not reveal (slashed below); the reveal phase ends at its deadline.
+        for (uint256 i; i < c - 1; ++i) {
+            _reveal(taskId, r, cohort[i]);
+            if (i == 1) _log("reveal");
+        }
+        vm.warp(block.timestamp + T);
+        coord.advance(taskId);
+        _log("advance (reveal deadline)");
+        address[] memory paid = new address[](c - 1);
+        for (uint256 i; i < c - 1; ++i) paid[i] = cohort[i];
+        leaves = _leaves(paid, REWARD / c);
+        ICoordinator.Aggregate memory agg = _aggregate(taskId, r, Merkle.root(leaves), (REWARD / c) * (c - 1));
+        vm.prank(aggregator);
+        coord.submitAggregate(taskId, r, agg);
+        _log("submitAggregate");
+        vm.prank(cohort[2]);
+        coord.attest(taskId, r);
+        _log("attest");
+        vm.prank(cohort[3]);
+        coord.attest(taskId, r);
+        vm.prank(cohort[4]);
+        coord.challenge(taskId, r);
+        _log("challenge");
+        vm.warp(block.timestamp + T);
+        coord.finalize(taskId, r);
+        _log("finalize");
+        bytes32[] memory proof1 = Merkle.proof(leaves, 1);
+        vm.prank(cohort[1]);
+        coord.claim(taskId, r, REWARD / c, proof1);
+        _log("claim");
+        vm.prank(stranger);
+        coord.slashNonRevealer(taskId, r, cohort[c - 1]);
+        _log("slashNonRevealer");
+        vm.prank(stranger);
+        coord.slashLoser(taskId, r, cohort[4]);
+        _log("slashLoser");
+        vm.prank(cohort[1]);
+        coord.leave(taskId);
+        _log("leave");
+    }
+
+    /// @dev A prevrandao value that makes round `r`'s cohort start at `start` (n tries expected).
+    function _randaoFor(uint256 n, uint256 r, uint256 start) internal view returns (bytes32) {
+        uint256 k;
+        while (uint256(keccak256(abi.encode(k, taskId, r))) % n != start) ++k;
+        return bytes32(k);
+    }
+}

@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.24;
+
+import {Vm} from "../utils/Vm.sol";
+import {Merkle} from "../utils/Merkle.sol";
+import {FedToken} from "../../src/FedToken.sol";
+import {StakeVault} from "../../src/StakeVault.sol";
+import {ParticipantRegistry} from "../../src/ParticipantRegistry.sol";
+import {ModelRegistry} from "../../src/ModelRegistry.sol";
+import {ConsentLedger} from "../../src/ConsentLedger.sol";
+import {Coordinator} from "../../src/Coordinator.sol";
+import {ICoordinator} from "../../src/interfaces/ICoordinator.sol";
+
+/// @title Handler
+/// @notice Drives random but mostly valid protocol traffic on two tasks (Plain and SecAgg) for the invariant
+/// suite, and keeps ghost accounts: rewards allocated and claimed per task, and a copy of every model version
+/// hash seen (to detect replacement).
+contract Handler {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    FedToken public immutable token;
+    StakeVault public immutable vault;
+    ParticipantRegistry public immutable registry;
+    ModelRegistry public immutable models;
+    ConsentLedger public immutable ledger;
+    Coordinator public immutable coord;
+    address public immutable admin;
+    address public immutable aggregator;
+
+    uint256 public constant ACTORS = 7;
+    uint256 public constant STAKE = 100e18;
+    uint256[2] public tasks;
+
+    mapping(uint256 task => uint256) public ghostAllocated;
+    mapping(uint256 task => uint256) public ghostClaimed;
+    mapping(uint256 task => bytes32[]) internal _seenVersions;
+    bool public modelViolation;
+    mapping(bytes32 key => uint256) internal _calls;
+
+    function calls(bytes32 key) external view returns (uint256) {
+        return _calls[key];
+    }
+
+    // rewards of each finalized-or-pending round: leaves and accounts
+    mapping(uint256 task => mapping(uint256 round => address[])) internal _paid;
+    mapping(uint256 task => mapping(uint256 round => uint256[])) internal _amounts;
+
+    constructor(
+        FedToken token_,
+        StakeVault vault_,
+        ParticipantRegistry registry_,
+        ModelRegistry models_,
+        ConsentLedger ledger_,
+        Coordinator coord_,
+        address admin_,
+        address aggregator_,
+        uint256[2] memory tasks_
+    ) {
+        token = token_;
+        vault = vault_;
+        registry = registry_;
+        models = models_;
+        ledger = ledger_;
+        coord = coord_;
+        admin = admin_;
+        aggregator = aggregator_;
+        tasks = tasks_;
+        for (uint256 k; k < 2; ++k) {
+            _seenVersions[tasks_[k]].push(models_.headHash(tasks_[k]));
+        }
+    }
+
+    function actor(uint256 i) public pure returns (address) {
+        return address(uint160(0xAC7000 + (i % ACTORS)));
+    }
+
+    function seenVersions(uint256 task) external view returns (bytes32[] memory) {
+        return _seenVersions[task];
+    }
+
+    // ================================================================== actions
+
+    function join(uint256 taskSel, uint256 actorSel, uint256 extra) external {
+        uint256 id = tasks[taskSel % 2];
+        address a = actor(actorSel);
+        uint256 stake = STAKE + (extra % 50e18);
+        vm.prank(admin);
+        token.mint(a, stake);
+        vm.startPrank(a);
+        token.approve(address(vault), stake);
+        bytes32 ref = keccak256(abi.encode("ref", a, id, block.timestamp));
+        if (ledger.consent(a, ref).consentHash == bytes32(0)) {
+            ledger.recordConsent(ref, keccak256("doc"), keccak256(abi.encode("data", a)), 0);
+        }
+        vm.stopPrank();
+        vm.prank(a);
+        try coord.join(id, stake, keccak256(abi.encode("data", a)), ref) {
+            _calls[keccak256("join")]++;
+        } catch {}
+        _after();
+    }
+
+    function leave(uint256 taskSel, uint256 actorSel) external {
+        uint256 id = tasks[taskSel % 2];
+        vm.prank(actor(actorSel));
+        try coord.leave(id) {
+            _calls[keccak256("leave")]++;
+        } catch {}
+        _after();
+    }
+
+    function revokeAndEvict(uint256 taskSel, uint256 actorSel) external {
+        uint256 id = tasks[taskSel % 2];
+        address a = actor(actorSel);
+        if (!registry.isMember(id, a)) return;
+        bytes32 ref = registry.member(id, a).consentRef;
+        vm.prank(a);
+        try ledger.revokeConsent(ref) {} catch {}
+        try coord.evict(id, a) {
+            _calls[keccak256("evict")]++;
+        } catch {}
+        _after();
+    }
+
+    function openRound(uint256 taskSel) external {
+        try coord.openRound(tasks[taskSel % 2]) {
+            _calls[keccak256("openRound")]++;
+        } catch {}
+        _after();
+    }
+
+    /// @dev The step the current phase asks for, by each actor with probability 3/4 (refusals are expected: not
+    /// in the cohort, already acted); 1/8 of reveals lie, votes split by `seed` bits.
+    function act(uint256 taskSel, uint256 seed) external {
+        uint256 id = tasks[taskSel % 2];
+        uint256 r = coord.currentRound(id);
+        if (r == 0) return;
+        for (uint256 i; i < ACTORS; ++i) {
+            if ((seed >> (2 * i)) & 3 == 0) continue;
+            _step(id, r, actor(i), (seed >> (32 + 3 * i)) & 7 != 0);
+        }
+        _after();
+    }
+
+    function _step(uint256 id, uint256 r, address a, bool honest) internal {
+        ICoordinator.Phase p = coord.currentPhase(id);
+        vm.startPrank(a);
+        if (p == ICoordinator.Phase.AdvertiseKeys) {
+            try coord.advertiseKeys(id, r, bytes32(uint256(1)), bytes32(uint256(2))) {
+                _calls[keccak256("advertise")]++;
+            } catch {}
+        } else if (p == ICoordinator.Phase.ShareKeys) {
+            try coord.shareKeys(id, r, keccak256("shares"), "x") {
+                _calls[keccak256("share")]++;
+            } catch {}
+        } else if (p == ICoordinator.Phase.Commit) {
+            bytes32 c = keccak256(abi.encode(id, r, a, _update(a, r), _salt(a, r)));
+            try coord.commit(id, r, c) {
+                _calls[keccak256("commit")]++;
+            } catch {}
+        } else if (p == ICoordinator.Phase.Reveal) {
+            bytes32 u = honest ? _update(a, r) : keccak256("lie");
+            try coord.reveal(id, r, u, _salt(a, r), 10, "x") {
+                _calls[keccak256("reveal")]++;
+            } catch {}
+        } else if (p == ICoordinator.Phase.Unmask) {
+            try coord.unmask(id, r, keccak256("u"), "x") {
+                _calls[keccak256("unmask")]++;
+            } catch {}
+        } else if (p == ICoordinator.Phase.Challenge) {
+            if (honest) {
+                try coord.attest(id, r) {
+                    _calls[keccak256("attest")]++;
+                } catch {}
+            } else {
+                try coord.challenge(id, r) {
+                    _calls[keccak256("challenge")]++;
+                } catch {}
+            }
+        }
+        vm.stopPrank();
+    }
+
+    function submit(uint256 taskSel, uint256 seed) external {
+        uint256 id = tasks[taskSel % 2];
+        uint256 r = coord.currentRound(id);
+        if (r == 0 || coord.currentPhase(id) != ICoordinator.Phase.Aggregate) return;
+        ICoordinator.Task memory t = coord.task(id);
+        uint256 max = t.rewardPerRound < vault.poolOf(id) ? t.rewardPerRound : vault.poolOf(id);
+        delete _paid[id][r];
+        delete _amounts[id][r];
+        uint256 total;
+        for (uint256 i; i < ACTORS; ++i) {
+            address a = actor(i);
+            if (coord.memberActivity(id, a).revealed == r && total < max) {
+                uint256 amount = 1 + uint256(keccak256(abi.encode(seed, i))) % (max / ACTORS + 1);
+                if (total + amount > max) amount = max - total;
+                if (amount == 0) continue;
+                _paid[id][r].push(a);
+                _amounts[id][r].push(amount);
+                total += amount;
+            }
+        }
+        bytes32 root = _paid[id][r].length == 0 ? bytes32(0) : Merkle.root(_leaves(id, r));
+        // advance first so that the digest read is the one the contract checks
+        coord.advance(id);
+        ICoordinator.Aggregate memory agg = ICoordinator.Aggregate({
+            modelHash: keccak256(abi.encode("model", id, r, seed)),
+            metricsHash: keccak256("metrics"),
+            rewardsRoot: root,
+            rewardTotal: total,
+            revealDigest: coord.round(id, r).revealDigest,
+            locator: "ipfs://m"
+        });
+        vm.prank(admin);
+        token.mint(aggregator, t.aggregatorBond);
+        vm.startPrank(aggregator);
+        token.approve(address(vault), t.aggregatorBond);
+        try coord.submitAggregate(id, r, agg) {
+            _calls[keccak256("submit")]++;
+        } catch {}
+        vm.stopPrank();
+        _after();
+    }
+
+    function excludeOne(uint256 taskSel, uint256 actorSel) external {
+        uint256 id = tasks[taskSel % 2];
+        uint256 r = coord.currentRound(id);
+        vm.prank(aggregator);
+        try coord.recordExclusion(id, r, actor(actorSel), ICoordinator.ExclusionReason.BadShape) {
+            _calls[keccak256("exclude")]++;
+        } catch {}
+        _after();
+    }
+
+    function finalize(uint256 taskSel) external {
+        uint256 id = tasks[taskSel % 2];
+        uint256 r = coord.currentRound(id);
+        if (r == 0) return;
+        try coord.finalize(id, r) {
+            _calls[keccak256("finalize")]++;
+            if (coord.round(id, r).phase == ICoordinator.Phase.Finalized) {
+                ghostAllocated[id] += coord.round(id, r).rewardTotal;
+            }
+        } catch {}
+        _after();
+    }
+
+    function claim(uint256 taskSel, uint256 roundSel, uint256 leafSel) external {
+        uint256 id = tasks[taskSel % 2];
+        uint256 rc = coord.currentRound(id);
+        if (rc == 0) return;
+        uint256 r = 1 + roundSel % rc;
+        address[] storage paid = _paid[id][r];
+        if (paid.length == 0) return;
+        uint256 i = leafSel % paid.length;
+        uint256 amount = _amounts[id][r][i];
+        bytes32[] memory proof = Merkle.proof(_leaves(id, r), i);
+        vm.prank(paid[i]);
+        try coord.claim(id, r, amount, proof) {
+            _calls[keccak256("claim")]++;
+            ghostClaimed[id] += amount;
+        } catch {}
+        _after();
+    }
+
+    function slash(uint256 taskSel, uint256 roundSel, uint256 actorSel, bool loser) external {
+        uint256 id = tasks[taskSel % 2];
+        uint256 rc = coord.currentRound(id);
+        if (rc == 0) return;
+        uint256 r = 1 + roundSel % rc;
+        vm.prank(actor(actorSel + 3));
+        if (loser) {
+            try coord.slashLoser(id, r, actor(actorSel)) {
+                _calls[keccak256("slashLoser")]++;
+            } catch {}
+        } else {
+            try coord.slashNonRevealer(id, r, actor(actorSel)) {
+                _calls[keccak256("slashNonRevealer")]++;
+            } catch {}
+        }
+        _after();
+    }
+
+    function warp(uint256 dt) external {
+        vm.warp(block.timestamp + (dt % 2 hours));
+        _after();
+    }
+
+    function advance(uint256 taskSel) external {
+        coord.advance(tasks[taskSel % 2]);
+        _after();
+    }
+
+    function closeTask(uint256 taskSel, uint256 dice) external {
+        if (dice % 50 != 0) return; // rare: it ends the task
+        uint256 id = tasks[taskSel % 2];
+        vm.prank(coord.task(id).owner);
+        try coord.closeTask(id) {
+            _calls[keccak256("closeTask")]++;
+        } catch {}
+        _after();
+    }
+
+    // ================================================================== helpers
+
+    function _update(address a, uint256 r) internal pure returns (bytes32) {
+        return keccak256(abi.encode("update", a, r));
+    }
+
+    function _salt(address a, uint256 r) internal pure returns (bytes32) {
+        return keccak256(abi.encode("salt", a, r));
+    }
+
+    function _leaves(uint256 id, uint256 r) internal view returns (bytes32[] memory leaves) {
+        address[] storage paid = _paid[id][r];
+        leaves = new bytes32[](paid.length);
+        for (uint256 i; i < paid.length; ++i) leaves[i] = Merkle.leaf(paid[i], _amounts[id][r][i]);
+    }
+
+    /// @dev Records model versions: existing ones must be unchanged, new ones must link to the previous.
+    function _after() internal {
+        for (uint256 k; k < 2; ++k) {
+            uint256 id = tasks[k];
+            bytes32[] storage seen = _seenVersions[id];
+            uint256 count = models.versionCount(id);
+            if (count < seen.length) {
+                modelViolation = true;
+                continue;
+            }
+            for (uint256 i; i < seen.length; ++i) {
+                if (models.version(id, i).modelHash != seen[i]) modelViolation = true;
+            }
+            for (uint256 i = seen.length; i < count; ++i) {
+                if (models.version(id, i).parentHash != seen[i - 1]) modelViolation = true;
+                seen.push(models.version(id, i).modelHash);
+            }
+        }
+    }
+}

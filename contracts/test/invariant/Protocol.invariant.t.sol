@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.24;
+
+import {Fixture} from "../utils/Fixture.sol";
+import {Handler} from "./Handler.sol";
+import {ICoordinator} from "../../src/interfaces/ICoordinator.sol";
+
+/// @title ProtocolInvariantTest
+/// @notice Invariants of the whole system under random traffic from `Handler` (joins, leaves, evictions, every
+/// round step in Plain and SecAgg, aggregates, votes, finalization, claims, slashes, closing, time).
+contract ProtocolInvariantTest is Fixture {
+    Handler internal handler;
+    uint256[2] internal ids;
+
+    function setUp() public {
+        _deploy();
+        ICoordinator.TaskParams memory p = _params(ICoordinator.Mode.Plain, 4, 2);
+        p.durations = ICoordinator.Durations(30 minutes, 30 minutes, 30 minutes, 30 minutes, 30 minutes, 30 minutes, 30 minutes);
+        ids[0] = _createTask(p);
+        p.mode = ICoordinator.Mode.SecAgg;
+        ids[1] = _createTask(p);
+        handler = new Handler(token, vault, registry, models, ledger, coord, admin, aggregator, ids);
+        bytes32 minter = token.MINTER_ROLE();
+        vm.prank(admin);
+        token.grantRole(minter, address(handler));
+        for (uint256 k; k < 2; ++k) {
+            for (uint256 i; i < 5; ++i) handler.join(k, i, i * 1e18);
+        }
+        targetContract(address(handler));
+        bytes4[] memory selectors = new bytes4[](13);
+        selectors[0] = Handler.join.selector;
+        selectors[1] = Handler.leave.selector;
+        selectors[2] = Handler.revokeAndEvict.selector;
+        selectors[3] = Handler.openRound.selector;
+        selectors[4] = Handler.act.selector;
+        selectors[5] = Handler.submit.selector;
+        selectors[6] = Handler.excludeOne.selector;
+        selectors[7] = Handler.finalize.selector;
+        selectors[8] = Handler.claim.selector;
+        selectors[9] = Handler.slash.selector;
+        selectors[10] = Handler.warp.selector;
+        selectors[11] = Handler.advance.selector;
+        selectors[12] = Handler.closeTask.selector;
+        targetSelector(FuzzSelector(address(handler), selectors));
+    }
+
+    /// @notice Money is conserved: every token in the vault is in exactly one bucket.
+    function invariant_MoneyConserved() public view {
+        assertEq(
+            vault.totalStakes() + vault.totalPools() + vault.totalBonds() + vault.totalClaimable(),
+            token.balanceOf(address(vault)),
+            "totalStakes + totalPools + totalBonds + totalClaimable == balance"
+        );
+        uint256 stakes;
+        uint256 pools;
+        uint256 bonds;
+        uint256 claimable;
+        for (uint256 k; k < 2; ++k) {
+            for (uint256 i; i < handler.ACTORS(); ++i) stakes += vault.stakeOf(ids[k], handler.actor(i));
+            pools += vault.poolOf(ids[k]);
+            bonds += vault.bondOf(ids[k]);
+            claimable += vault.claimableOf(ids[k]);
+        }
+        assertEq(stakes, vault.totalStakes(), "stakes add up");
+        assertEq(pools, vault.totalPools(), "pools add up");
+        assertEq(bonds, vault.totalBonds(), "bonds add up");
+        assertEq(claimable, vault.totalClaimable(), "claimables add up");
+    }
+
+    /// @notice Finalized models are never replaced: the registry only grows and each version's parent is the
+    /// previous version's hash.
+    function invariant_ModelChainAppendOnly() public view {
+        assertFalse(handler.modelViolation(), "a version was replaced or mislinked");
+        for (uint256 k; k < 2; ++k) {
+            uint256 n = models.versionCount(ids[k]);
+            assertEq(n, handler.seenVersions(ids[k]).length, "registry shrank or grew unseen");
+            assertEq(models.version(ids[k], 0).modelHash, MODEL0);
+            for (uint256 i = 1; i < n; ++i) {
+                assertEq(models.version(ids[k], i).parentHash, models.version(ids[k], i - 1).modelHash, "parent link");
+            }
+        }
+    }
+
+    /// @notice Claimed never exceeds allocated, per round and per task; the vault's claimable balance is exactly
+    /// allocated minus claimed.
+    function invariant_ClaimsWithinAllocations() public view {
+        for (uint256 k; k < 2; ++k) {
+            uint256 id = ids[k];
+            uint256 claimedSum;
+            uint256 allocatedSum;
+            for (uint256 r = 1; r <= coord.currentRound(id); ++r) {
+                ICoordinator.Round memory rd = coord.round(id, r);
+                assertLe(rd.claimed, rd.rewardTotal, "round claimed <= rewardTotal");
+                claimedSum += rd.claimed;
+                if (rd.phase == ICoordinator.Phase.Finalized) allocatedSum += rd.rewardTotal;
+                else assertEq(rd.claimed, 0, "claims only on finalized rounds");
+            }
+            assertEq(allocatedSum, handler.ghostAllocated(id), "allocated");
+            assertEq(claimedSum, handler.ghostClaimed(id), "claimed");
+            assertEq(vault.claimableOf(id), allocatedSum - claimedSum, "claimable = allocated - claimed");
+        }
+    }
+
+    /// @notice The coordinator's cached member index always equals the registry's (cohort checks rely on it), and
+    /// every member is staked.
+    function invariant_MembershipConsistent() public view {
+        for (uint256 k; k < 2; ++k) {
+            uint256 id = ids[k];
+            uint256 n = registry.memberCount(id);
+            uint256 joined;
+            for (uint256 i; i < handler.ACTORS(); ++i) {
+                address a = handler.actor(i);
+                ICoordinator.MemberActivity memory act = coord.memberActivity(id, a);
+                assertEq(act.joined, registry.isMember(id, a), "joined flag");
+                if (act.joined) {
+                    ++joined;
+                    assertEq(act.index, registry.member(id, a).index, "cached index");
+                    assertEq(registry.memberAt(id, act.index), a, "list slot");
+                } else {
+                    assertEq(vault.stakeOf(id, a), 0, "no stake outside membership");
+                }
+            }
+            assertEq(joined, n, "member count");
+        }
+    }
+}
+
+contract CallSummaryProbe is ProtocolInvariantTest {
+    function invariant_probe() public view {
+        assertEq(handler.calls(keccak256(bytes(vm.envString("PROBE")))), 0, "probe reached");
+    }
+}
+
+contract HandlerSmokeTest is ProtocolInvariantTest {
+    function test_HandlerDrivesFullRounds() public {
+        for (uint256 k; k < 2; ++k) {
+            handler.openRound(k);
+            for (uint256 s; s < 6; ++s) handler.act(k, type(uint256).max);
+            handler.submit(k, 1);
+            handler.act(k, type(uint256).max);
+            handler.warp(1 hours);
+            handler.finalize(k);
+            handler.claim(k, 0, 0);
+        }
+        assertGt(handler.calls(keccak256("commit")), 0, "commits");
+        assertGt(handler.calls(keccak256("finalize")), 0, "finalize");
+        assertGt(handler.calls(keccak256("claim")), 0, "claim");
+        assertEq(handler.calls(keccak256("finalize")), 2);
+    }
+}

@@ -1,0 +1,165 @@
+"""Every error fedchain raises.
+
+Hierarchy::
+
+    FedchainError
+    ├── ConfigError(FedchainError, ValueError)         bad configuration or arguments
+    ├── StorageError                                   content-addressed blob store
+    │   ├── BlobNotFoundError(StorageError, KeyError)      no blob for that reference
+    │   ├── BlobIntegrityError                             bytes do not match the reference (digest or size)
+    │   ├── BlobTooLargeError(StorageError, ValueError)    over the store's size limit
+    │   └── InvalidLocatorError(StorageError, ValueError)  a locator this store cannot resolve
+    ├── CodecError(FedchainError, ValueError)          model / update (de)serialisation
+    │   ├── MalformedBlobError                             not valid safetensors bytes, or truncated
+    │   ├── SpecMismatchError                              names, dtypes or shapes differ from the spec
+    │   ├── NonFiniteError                                 NaN or Inf in an array
+    │   └── PayloadTooLargeError                           more parameters or bytes than allowed
+    └── ChainError                                     anything on the chain side
+        ├── BackendError                                   a backend could not start, connect or stop
+        ├── AccountError                                   keystore / environment key problems
+        ├── DeploymentError                                deployment file missing, wrong chain, bad address
+        └── ContractError                                  a transaction or call reverted
+            ├── ContractCustomError                        reverted with a Solidity custom error: name + args
+            │   └── <one generated subclass per custom error, e.g. CoordinatorPhaseClosed>
+            └── ContractPanicError                         reverted with a Panic(uint256) or a string / no data
+
+Integrity failures (digest mismatch, commitment mismatch) deliberately carry no detail that helps an attacker
+craft the next attempt beyond what the caller already holds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FedchainError(Exception):
+    """Root of every error fedchain raises."""
+
+
+class ConfigError(FedchainError, ValueError):
+    """A configuration value or argument is invalid."""
+
+
+# -- storage ---------------------------------------------------------------------------------------
+
+
+class StorageError(FedchainError):
+    """The content-addressed blob store failed."""
+
+
+class BlobNotFoundError(StorageError, KeyError):
+    """No blob is stored for the reference."""
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep the message readable
+        return str(self.args[0]) if self.args else "blob not found"
+
+
+class BlobIntegrityError(StorageError):
+    """The stored bytes do not match the reference's digest or size."""
+
+
+class BlobTooLargeError(StorageError, ValueError):
+    """The blob is larger than the store accepts."""
+
+
+class InvalidLocatorError(StorageError, ValueError):
+    """The locator is malformed or belongs to another kind of store."""
+
+
+# -- codec -----------------------------------------------------------------------------------------
+
+
+class CodecError(FedchainError, ValueError):
+    """A model or update could not be (de)serialised or failed validation."""
+
+
+class MalformedBlobError(CodecError):
+    """The bytes are not a valid serialised tensor set (truncated, bad header, overlapping data)."""
+
+
+class SpecMismatchError(CodecError):
+    """Tensor names, dtypes or shapes differ from the expected spec."""
+
+
+class NonFiniteError(CodecError):
+    """A floating-point tensor holds NaN or Inf."""
+
+
+class PayloadTooLargeError(CodecError):
+    """More parameters or bytes than the spec allows."""
+
+
+# -- chain -----------------------------------------------------------------------------------------
+
+
+class ChainError(FedchainError):
+    """The chain client failed."""
+
+
+class BackendError(ChainError):
+    """A chain backend could not start, connect or stop."""
+
+
+class AccountError(ChainError):
+    """An account could not be loaded (missing keystore, wrong password, bad key)."""
+
+
+class DeploymentError(ChainError):
+    """A deployment is missing, belongs to another chain, or does not match the contracts."""
+
+
+class ContractError(ChainError):
+    """A contract call or transaction reverted."""
+
+
+class ContractCustomError(ContractError):
+    """A revert carrying a Solidity custom error.
+
+    Attributes
+    ----------
+    error_name:
+        The Solidity error's name, e.g. ``"CoordinatorPhaseClosed"``.
+    error_args:
+        The decoded arguments by name, in declaration order.
+    """
+
+    error_name: str = ""
+
+    def __init__(self, error_name: str, error_args: dict[str, Any]) -> None:
+        self.error_name = error_name
+        self.error_args = dict(error_args)
+        shown = ", ".join(f"{k}={_short(v)}" for k, v in self.error_args.items())
+        super().__init__(f"{error_name}({shown})")
+
+
+class ContractPanicError(ContractError):
+    """A revert without a custom error: a Panic code, a reason string, or no data at all."""
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    return repr(value)
+
+
+__all__ = [
+    "AccountError",
+    "BackendError",
+    "BlobIntegrityError",
+    "BlobNotFoundError",
+    "BlobTooLargeError",
+    "ChainError",
+    "CodecError",
+    "ConfigError",
+    "ContractCustomError",
+    "ContractError",
+    "ContractPanicError",
+    "DeploymentError",
+    "FedchainError",
+    "InvalidLocatorError",
+    "MalformedBlobError",
+    "NonFiniteError",
+    "PayloadTooLargeError",
+    "SpecMismatchError",
+    "StorageError",
+]
