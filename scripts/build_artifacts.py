@@ -29,8 +29,18 @@ DEST = ROOT / "src" / "fedchain" / "contracts"
 
 def compile_contracts(forge_out: Path) -> None:
     env = dict(os.environ, FOUNDRY_DISABLE_NIGHTLY_WARNING="1")
-    cmd = [str(FORGE), "build", "--skip", "test", "--skip", "script", "--out", str(forge_out), "--cache-path",
-           str(forge_out / ".cache")]
+    cmd = [
+        str(FORGE),
+        "build",
+        "--skip",
+        "test",
+        "--skip",
+        "script",
+        "--out",
+        str(forge_out),
+        "--cache-path",
+        str(forge_out / ".cache"),
+    ]
     proc = subprocess.run(cmd, cwd=CONTRACTS, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
@@ -56,7 +66,9 @@ def enum_definitions() -> dict[str, list[str]]:
     return enums
 
 
-def referenced_enums(abi: list[dict[str, Any]], enums: dict[str, list[str]]) -> dict[str, list[str]]:
+def referenced_enums(
+    abi: list[dict[str, Any]], enums: dict[str, list[str]]
+) -> dict[str, list[str]]:
     found = set(re.findall(r'"internalType": "enum (?:\w+\.)?(\w+)', json.dumps(abi)))
     return {name: enums[name] for name in sorted(found)}
 
@@ -87,7 +99,9 @@ def manifest() -> dict[str, Any]:
     return {
         "compiler": "solc 0.8.24 (npm solc, solcjs)",
         "foundryToml": hashlib.sha256(toml.encode()).hexdigest(),
-        "sources": {str(p.relative_to(ROOT)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sources},
+        "sources": {
+            str(p.relative_to(ROOT)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sources
+        },
     }
 
 

@@ -107,7 +107,11 @@ class Module:
         lines.append('        """Build from the tuple web3 returns."""')
         args = ", ".join(self.decode_expr(c, f"raw[{i}]") for i, (_, c) in enumerate(fields))
         lines.append(f"        return cls({args})")
-        lines += ["", "    def to_abi(self) -> tuple[Any, ...]:", '        """The tuple web3 expects."""']
+        lines += [
+            "",
+            "    def to_abi(self) -> tuple[Any, ...]:",
+            '        """The tuple web3 expects."""',
+        ]
         vals = ", ".join(self.encode_expr(c, f"self.{fname}") for fname, c in fields)
         lines.append(f"        return ({vals},)")
         self.structs[name] = "\n".join(lines)
@@ -156,12 +160,18 @@ def render(
         event_lines.append(f'    """Event ``{ev["name"]}`` with its log position."""')
         event_lines.append("")
         event_lines += [f"    {n}: {mod.py_type(a)}" for n, a in fields]
-        event_lines += ["    block_number: int", "    transaction_hash: bytes", "    log_index: int"]
+        event_lines += [
+            "    block_number: int",
+            "    transaction_hash: bytes",
+            "    log_index: int",
+        ]
         event_lines += ["", "    @classmethod", f"    def from_event(cls, ev: Any) -> {cls}:"]
         event_lines.append('        """Build from a web3 ``EventData``."""')
         event_lines.append("        args = ev['args']")
-        vals = [f"{n}={mod.decode_expr(a, repr(a['name'] or f'arg{i}').join(['args[', ']']))}"
-                for i, (n, a) in enumerate(fields)]
+        vals = [
+            f"{n}={mod.decode_expr(a, repr(a['name'] or f'arg{i}').join(['args[', ']']))}"
+            for i, (n, a) in enumerate(fields)
+        ]
         vals += [
             "block_number=int(ev['blockNumber'])",
             "transaction_hash=bytes(ev['transactionHash'])",
@@ -180,7 +190,9 @@ def render(
     for f in sorted(fns, key=lambda f: (f["name"], len(f["inputs"]))):
         pyname = snake(f["name"])
         if counts[f["name"]] > 1:
-            pyname += "_" + "_".join(snake(i["type"].replace("[]", "s")) for i in f["inputs"]) or "_0"
+            pyname += (
+                "_" + "_".join(snake(i["type"].replace("[]", "s")) for i in f["inputs"]) or "_0"
+            )
         params = [(param(a["name"] or f"arg{i}"), a) for i, a in enumerate(f["inputs"])]
         sig_args = "".join(f", {n}: {mod.py_type(a)}" for n, a in params)
         call_args = ", ".join(mod.encode_expr(a, n) for n, a in params)
@@ -196,7 +208,11 @@ def render(
                 ret_t, conv = mod.py_type(outs[0]), mod.decode_expr(outs[0], "raw")
             else:
                 ret_t = "tuple[" + ", ".join(mod.py_type(o) for o in outs) + "]"
-                conv = "(" + ", ".join(mod.decode_expr(o, f"raw[{i}]") for i, o in enumerate(outs)) + ",)"
+                conv = (
+                    "("
+                    + ", ".join(mod.decode_expr(o, f"raw[{i}]") for i, o in enumerate(outs))
+                    + ",)"
+                )
             method_lines.append(f"    def {pyname}(self{sig_args}) -> {ret_t}:")
             method_lines.append(f'        """View ``{selector}``."""')
             method_lines.append(f'        raw = self._call("{selector}", {call_tuple})')
@@ -205,9 +221,11 @@ def render(
             payable = f["stateMutability"] == "payable"
             extra = ", value: int = 0" if payable else ""
             method_lines.append(
-                f"    def {pyname}(self{sig_args}, *, phase: str = \"{pyname}\"{extra}) -> TxReceipt:"
+                f'    def {pyname}(self{sig_args}, *, phase: str = "{pyname}"{extra}) -> TxReceipt:'
             )
-            method_lines.append(f'        """Send ``{selector}`` from the bound signer; returns the receipt."""')
+            method_lines.append(
+                f'        """Send ``{selector}`` from the bound signer; returns the receipt."""'
+            )
             value_arg = ", value=value" if payable else ""
             method_lines.append(
                 f'        return self._send("{selector}", {call_tuple}, phase=phase{value_arg})'
@@ -218,7 +236,7 @@ def render(
     body.append("from dataclasses import dataclass")
     if mod.enums:
         body.append("from enum import IntEnum")
-    body.append("from typing import Any\n")
+    body.append("from typing import Any, ClassVar\n")
     body.append("from eth_typing import ChecksumAddress")
     body.append("from web3.types import TxReceipt\n")
     body.append("from fedchain.chain.bindings._base import BoundContract")
@@ -232,12 +250,18 @@ def render(
     for src in mod.structs.values():
         body.append("\n\n" + src)
     body.extend(event_lines)
-    body += ["", "", f"class {contract}(BoundContract):", f'    """Typed binding of ``{contract}``."""', ""]
+    body += [
+        "",
+        "",
+        f"class {contract}(BoundContract):",
+        f'    """Typed binding of ``{contract}``."""',
+        "",
+    ]
     body.append(f'    CONTRACT_NAME = "{contract}"')
-    body.append("    EVENTS: dict[str, type[Any]] = {")
+    body.append("    EVENTS: ClassVar[dict[str, type[Any]]] = {")
     body += [f'        "{ev["name"]}": {ev["name"]}Event,' for ev in events]
     body.append("    }")
-    body.append("    ERRORS: tuple[type[ContractCustomError], ...] = (")
+    body.append("    ERRORS: ClassVar[tuple[type[ContractCustomError], ...]] = (")
     body += [f"        {e['name']}," for e in errors]
     body.append("    )")
     body.extend(method_lines)
@@ -248,7 +272,6 @@ def render(
 
 def render_errors(abis: dict[str, list[dict[str, Any]]]) -> str:
     """One exception class per distinct custom error across all contracts (OZ errors appear in several)."""
-    mod = Module("errors")
     seen: dict[str, tuple[str, dict[str, Any]]] = {}
     for contract, abi in sorted(abis.items()):
         for err in (e for e in abi if e["type"] == "error"):
@@ -305,8 +328,8 @@ def generate() -> dict[Path, str]:
         files[OUT / f"{snake(name)}.py"] = render(name, data["abi"], source, data.get("enums"))
     files[OUT / "errors.py"] = render_errors(abis)
     init = [HEADER.format(source="src/fedchain/contracts/*.json"), ""]
-    init += [f"from fedchain.chain.bindings.{snake(n)} import {n}" for n in names]
     init += ["from fedchain.chain.bindings import errors"]
+    init += [f"from fedchain.chain.bindings.{snake(n)} import {n}" for n in names]
     init += ["", "__all__ = ["] + [f'    "{n}",' for n in sorted([*names, "errors"])] + ["]", ""]
     files[OUT / "__init__.py"] = "\n".join(init)
     return {p: ruff_format(p, text) for p, text in files.items()}
@@ -314,7 +337,9 @@ def generate() -> dict[Path, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if committed bindings are stale")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 if committed bindings are stale"
+    )
     args = parser.parse_args()
     files = generate()
     stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]

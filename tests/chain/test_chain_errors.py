@@ -166,7 +166,7 @@ def test_registered_class_wins() -> None:
 
 def test_register_refuses_non_error_classes() -> None:
     with pytest.raises(ConfigError):
-        register_error_class(ValueError)  # type: ignore[arg-type]
+        register_error_class(ValueError)  # type: ignore[type-var]
     with pytest.raises(ConfigError):
         error_class("not a name")
 

@@ -80,13 +80,15 @@ def test_matches_openzeppelin_standard_merkle_tree(n: int) -> None:
         assert [p.hex() for p in tree.proof(account)] == proof
 
 
-accounts = st.lists(
-    st.binary(min_size=20, max_size=20), min_size=1, max_size=40, unique=True
-).map(lambda xs: ["0x" + x.hex() for x in xs])
+accounts = st.lists(st.binary(min_size=20, max_size=20), min_size=1, max_size=40, unique=True).map(
+    lambda xs: ["0x" + x.hex() for x in xs]
+)
 
 
 @given(accounts, st.data())
-def test_every_proof_verifies_and_no_other_amount_does(addrs: list[str], data: st.DataObject) -> None:
+def test_every_proof_verifies_and_no_other_amount_does(
+    addrs: list[str], data: st.DataObject
+) -> None:
     amounts = data.draw(st.lists(st.integers(0, 2**128), min_size=len(addrs), max_size=len(addrs)))
     tree = RewardTree.build(zip(addrs, amounts, strict=True))
     assert tree.total == sum(amounts)

@@ -44,6 +44,7 @@ contract Handler {
     // rewards of each finalized-or-pending round: leaves and accounts
     mapping(uint256 task => mapping(uint256 round => address[])) internal _paid;
     mapping(uint256 task => mapping(uint256 round => uint256[])) internal _amounts;
+    mapping(uint256 task => uint256[]) internal _settled;
 
     constructor(
         FedToken token_,
@@ -131,15 +132,35 @@ contract Handler {
 
     /// @dev The step the current phase asks for, by each actor with probability 3/4 (refusals are expected: not
     /// in the cohort, already acted); 1/8 of reveals lie, votes split by `seed` bits.
-    function act(uint256 taskSel, uint256 seed) external {
+    function act(uint256 taskSel, uint256 seed) public {
+        seed = uint256(keccak256(abi.encode(seed))); // dictionary values are often tiny: spread the bits
         uint256 id = tasks[taskSel % 2];
         uint256 r = coord.currentRound(id);
-        if (r == 0) return;
-        for (uint256 i; i < ACTORS; ++i) {
-            if ((seed >> (2 * i)) & 3 == 0) continue;
-            _step(id, r, actor(i), (seed >> (32 + 3 * i)) & 7 != 0);
+        ICoordinator.Phase p = r == 0 ? ICoordinator.Phase.None : coord.currentPhase(id);
+        if (p == ICoordinator.Phase.None || p >= ICoordinator.Phase.Finalized) {
+            try coord.openRound(id) {
+                _calls[keccak256("openRound")]++;
+            } catch {}
+        } else if (p == ICoordinator.Phase.Aggregate) {
+            if (seed & 1 == 0) _excludeOne(id, r, seed >> 1);
+            _submit(id, r, seed);
+        } else {
+            // actor 5 always challenges and actor 6 never reveals truthfully: disputes and non-reveals happen
+            for (uint256 i; i < ACTORS; ++i) {
+                if ((seed >> (2 * i)) & 3 == 0) continue;
+                _step(id, r, actor(i), i < 5 && (seed >> (32 + 3 * i)) & 7 != 0);
+            }
+            if ((seed >> 200) & 3 == 0 || (p == ICoordinator.Phase.Challenge && (seed >> 202) & 1 == 1)) {
+                vm.warp(coord.round(id, r).deadline); // let the phase expire
+                if (p == ICoordinator.Phase.Challenge) _finalize(id, r);
+            }
         }
         _after();
+    }
+
+    /// @dev Same as `act` (a second entry point doubles its weight in the fuzzer's selection).
+    function drive(uint256 taskSel, uint256 seed) external {
+        act(taskSel, seed);
     }
 
     function _step(uint256 id, uint256 r, address a, bool honest) internal {
@@ -185,6 +206,11 @@ contract Handler {
         uint256 id = tasks[taskSel % 2];
         uint256 r = coord.currentRound(id);
         if (r == 0 || coord.currentPhase(id) != ICoordinator.Phase.Aggregate) return;
+        _submit(id, r, seed);
+        _after();
+    }
+
+    function _submit(uint256 id, uint256 r, uint256 seed) internal {
         ICoordinator.Task memory t = coord.task(id);
         uint256 max = t.rewardPerRound < vault.poolOf(id) ? t.rewardPerRound : vault.poolOf(id);
         delete _paid[id][r];
@@ -220,37 +246,44 @@ contract Handler {
             _calls[keccak256("submit")]++;
         } catch {}
         vm.stopPrank();
-        _after();
     }
 
     function excludeOne(uint256 taskSel, uint256 actorSel) external {
         uint256 id = tasks[taskSel % 2];
-        uint256 r = coord.currentRound(id);
+        _excludeOne(id, coord.currentRound(id), actorSel);
+        _after();
+    }
+
+    function _excludeOne(uint256 id, uint256 r, uint256 actorSel) internal {
         vm.prank(aggregator);
         try coord.recordExclusion(id, r, actor(actorSel), ICoordinator.ExclusionReason.BadShape) {
             _calls[keccak256("exclude")]++;
         } catch {}
-        _after();
     }
 
     function finalize(uint256 taskSel) external {
         uint256 id = tasks[taskSel % 2];
         uint256 r = coord.currentRound(id);
         if (r == 0) return;
+        _finalize(id, r);
+        _after();
+    }
+
+    function _finalize(uint256 id, uint256 r) internal {
         try coord.finalize(id, r) {
             _calls[keccak256("finalize")]++;
+            _settled[id].push(r);
             if (coord.round(id, r).phase == ICoordinator.Phase.Finalized) {
                 ghostAllocated[id] += coord.round(id, r).rewardTotal;
             }
         } catch {}
-        _after();
     }
 
     function claim(uint256 taskSel, uint256 roundSel, uint256 leafSel) external {
         uint256 id = tasks[taskSel % 2];
-        uint256 rc = coord.currentRound(id);
-        if (rc == 0) return;
-        uint256 r = 1 + roundSel % rc;
+        uint256[] storage settled = _settled[id];
+        if (settled.length == 0) return;
+        uint256 r = settled[roundSel % settled.length];
         address[] storage paid = _paid[id][r];
         if (paid.length == 0) return;
         uint256 i = leafSel % paid.length;
@@ -268,7 +301,9 @@ contract Handler {
         uint256 id = tasks[taskSel % 2];
         uint256 rc = coord.currentRound(id);
         if (rc == 0) return;
-        uint256 r = 1 + roundSel % rc;
+        (uint256 nr, uint256 dr) = coord.pendingSlash(id, actor(actorSel));
+        uint256 r = loser ? dr : nr;
+        if (r == 0) r = 1 + roundSel % rc; // no evidence: exercises the refusal
         vm.prank(actor(actorSel + 3));
         if (loser) {
             try coord.slashLoser(id, r, actor(actorSel)) {
@@ -283,7 +318,7 @@ contract Handler {
     }
 
     function warp(uint256 dt) external {
-        vm.warp(block.timestamp + (dt % 2 hours));
+        vm.warp(block.timestamp + (dt % 40 minutes));
         _after();
     }
 

@@ -27,20 +27,18 @@ contract ProtocolInvariantTest is Fixture {
             for (uint256 i; i < 5; ++i) handler.join(k, i, i * 1e18);
         }
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](13);
+        bytes4[] memory selectors = new bytes4[](11);
         selectors[0] = Handler.join.selector;
         selectors[1] = Handler.leave.selector;
         selectors[2] = Handler.revokeAndEvict.selector;
-        selectors[3] = Handler.openRound.selector;
-        selectors[4] = Handler.act.selector;
-        selectors[5] = Handler.submit.selector;
-        selectors[6] = Handler.excludeOne.selector;
-        selectors[7] = Handler.finalize.selector;
-        selectors[8] = Handler.claim.selector;
-        selectors[9] = Handler.slash.selector;
-        selectors[10] = Handler.warp.selector;
-        selectors[11] = Handler.advance.selector;
-        selectors[12] = Handler.closeTask.selector;
+        selectors[3] = Handler.act.selector;
+        selectors[4] = Handler.drive.selector;
+        selectors[5] = Handler.claim.selector;
+        selectors[6] = Handler.slash.selector;
+        selectors[7] = Handler.warp.selector;
+        selectors[8] = Handler.advance.selector;
+        selectors[9] = Handler.closeTask.selector;
+        selectors[10] = Handler.finalize.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 

@@ -28,7 +28,7 @@ import ast
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from eth_abi import abi as eth_abi
 from eth_abi.exceptions import DecodingError
@@ -110,12 +110,14 @@ class UnknownRevertError(ContractError):
 
 # -- registry of typed classes ---------------------------------------------------------------------
 
+_E = TypeVar("_E", bound=type[ContractCustomError])
+
 _registry_lock = threading.Lock()
 _registered: dict[str, type[ContractCustomError]] = {}
 _dynamic: dict[str, type[ContractCustomError]] = {}
 
 
-def register_error_class(cls: type[ContractCustomError]) -> type[ContractCustomError]:
+def register_error_class(cls: _E) -> _E:
     """Register a static exception class for one Solidity error; usable as a decorator.
 
     The class must subclass :class:`~fedchain.exceptions.ContractCustomError`, keep its

@@ -211,6 +211,11 @@ class EventReader:
         """Record that every event up to and including ``block`` was processed."""
         self.cursor.set(self.key, block)
 
+    def _advance(self, block: int) -> None:
+        done = self.cursor.get(self.key)
+        if done is None or block > done:  # a manual commit may already be further
+            self.cursor.set(self.key, block)
+
     def poll(self, *, to_block: int | None = None) -> Generator[EventData, None, None]:
         """Yield the events from :attr:`next_block` to the head (or ``to_block``), in order.
 
@@ -238,9 +243,9 @@ class EventReader:
                     i + 1 == len(events) or events[i + 1]["blockNumber"] != event["blockNumber"]
                 )
                 if self.auto_commit and last_of_block:
-                    self.commit(int(event["blockNumber"]))
+                    self._advance(int(event["blockNumber"]))
             if self.auto_commit:
-                self.commit(chunk_end)
+                self._advance(chunk_end)
             start = chunk_end + 1
 
     def get_events(self, from_block: int, to_block: int) -> list[EventData]:

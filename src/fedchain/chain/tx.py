@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, NoReturn, Protocol, cast
 
@@ -108,11 +107,9 @@ class Transactor:
         self.gas_margin = gas_margin
         self.timeout = timeout
         self.poll_latency = poll_latency
-        self._lock = threading.Lock()
         self._abis: dict[int, Any] = {}
         self._chain_id: int | None = None
         self._block_gas_limit: int | None = None
-        self._dynamic_fees: bool | None = None
 
     @property
     def address(self) -> ChecksumAddress | None:

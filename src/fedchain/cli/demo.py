@@ -24,7 +24,9 @@ def demo(
         typer.Option(help="embedded: in-process EVM (py-evm); devnet: a local anvil node."),
     ] = "embedded",
     participants: Annotated[int, typer.Option(min=1, max=8, help="Number of hospitals.")] = 3,
-    out: Annotated[Path, typer.Option(help="Where blobs and the audit file go.")] = Path("fedchain-demo"),
+    out: Annotated[Path, typer.Option(help="Where blobs and the audit file go.")] = Path(
+        "fedchain-demo"
+    ),
     seed: Annotated[int, typer.Option(help="Seed of the data split.")] = 7,
     as_json: JsonOption = False,
 ) -> None:
@@ -46,7 +48,15 @@ def demo(
 
 def _print_result(result: DemoResult) -> None:
     hospitals = Table(title=f"Task {result.task_id}, round {result.round_number}: {result.phase}")
-    for col in ("hospital", "address", "records", "local-only acc.", "update sha256", "verdict", "reward (FED)"):
+    for col in (
+        "hospital",
+        "address",
+        "records",
+        "local-only acc.",
+        "update sha256",
+        "verdict",
+        "reward (FED)",
+    ):
         hospitals.add_column(col, justify="right" if col in ("records", "reward (FED)") else "left")
     for h in result.hospitals:
         hospitals.add_row(
@@ -65,7 +75,10 @@ def _print_result(result: DemoResult) -> None:
         models.add_column(col)
     for v in result.model_versions:
         models.add_row(
-            str(v["version"]), str(v["round"]), v["modelHash"][:18] + "...", v["parentHash"][:18] + "...",
+            str(v["version"]),
+            str(v["round"]),
+            v["modelHash"][:18] + "...",
+            v["parentHash"][:18] + "...",
             v["locator"][:40] + "...",
         )
     console.print(models)
@@ -87,7 +100,8 @@ def _print_result(result: DemoResult) -> None:
 
 
 def _as_dict(result: DemoResult) -> dict[str, object]:
-    data = dataclasses.asdict(result)
+    data: dict[str, object] = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
+    data["hospitals"] = [dataclasses.asdict(h) for h in result.hospitals]
     data["ledger"] = json.loads(result.ledger.to_json())
     data["audit_path"] = str(result.audit_path)
     return data

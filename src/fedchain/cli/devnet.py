@@ -38,7 +38,9 @@ def devnet(
             f"under --keys (password from ${PASSWORD_ENV}).",
         ),
     ] = 0,
-    keys: Annotated[Path, typer.Option(help="Keystore directory for --accounts.")] = Path(".fedchain/keys"),
+    keys: Annotated[Path, typer.Option(help="Keystore directory for --accounts.")] = Path(
+        ".fedchain/keys"
+    ),
     as_json: JsonOption = False,
 ) -> None:
     """Start anvil on 127.0.0.1, deploy every contract, write the deployment file, and wait."""

@@ -127,25 +127,57 @@ def _render(data: dict[str, Any]) -> None:
     console.print(f"chain {data['chainId']}, block {data['block']}, {data['taskCount']} task(s)")
     for t in data["tasks"]:
         console.rule(f"task {t['task']} ({t['mode']}{', closed' if t['closed'] else ''})")
-        console.print(f"owner {t['owner']}  aggregator {t['aggregator']}  pool {t['pool']}  stake {t['requiredStake']}")
+        console.print(
+            f"owner {t['owner']}  aggregator {t['aggregator']}  pool {t['pool']}  stake {t['requiredStake']}"
+        )
         members = Table(title=f"participants ({len(t['members'])})")
-        for col in ("address", "stake", "last revealed", "non-reveals", "disputes lost", "dataset commitment"):
+        for col in (
+            "address",
+            "stake",
+            "last revealed",
+            "non-reveals",
+            "disputes lost",
+            "dataset commitment",
+        ):
             members.add_column(col)
         for m in t["members"]:
-            members.add_row(m["address"], str(m["stake"]), str(m["lastRevealedRound"]), str(m["nonReveals"]),
-                            str(m["disputesLost"]), m["datasetCommitment"][:18] + "...")
+            members.add_row(
+                m["address"],
+                str(m["stake"]),
+                str(m["lastRevealedRound"]),
+                str(m["nonReveals"]),
+                str(m["disputesLost"]),
+                m["datasetCommitment"][:18] + "...",
+            )
         console.print(members)
         rounds = Table(title="rounds")
-        for col in ("round", "phase", "acted/eligible", "revealers", "model hash", "rewards claimed"):
+        for col in (
+            "round",
+            "phase",
+            "acted/eligible",
+            "revealers",
+            "model hash",
+            "rewards claimed",
+        ):
             rounds.add_column(col)
         for r in t["rounds"]:
-            rounds.add_row(str(r["round"]), r["phase"], f"{r['acted']}/{r['eligible']}", str(r["revealers"]),
-                           r["modelHash"][:18] + "...", f"{r['claimed']}/{r['rewardTotal']}")
+            rounds.add_row(
+                str(r["round"]),
+                r["phase"],
+                f"{r['acted']}/{r['eligible']}",
+                str(r["revealers"]),
+                r["modelHash"][:18] + "...",
+                f"{r['claimed']}/{r['rewardTotal']}",
+            )
         console.print(rounds)
         versions = Table(title="model versions")
         for col in ("version", "round", "model hash", "parent hash"):
             versions.add_column(col)
         for v in t["modelVersions"]:
-            versions.add_row(str(v["version"]), str(v["round"]), v["modelHash"][:18] + "...",
-                             v["parentHash"][:18] + "...")
+            versions.add_row(
+                str(v["version"]),
+                str(v["round"]),
+                v["modelHash"][:18] + "...",
+                v["parentHash"][:18] + "...",
+            )
         console.print(versions)

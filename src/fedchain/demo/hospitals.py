@@ -65,7 +65,8 @@ def load_hospitals(n: int, seed: int) -> Dataset:
     cuts = np.cumsum(np.maximum(1, np.round(shares * len(order)).astype(int)))[:-1]
     parts = np.split(order, np.minimum(cuts, len(order) - 1))
     hospitals = tuple(
-        Split(HOSPITAL_NAMES[i], (x_train[p] - mean) / scale, y_train[p]) for i, p in enumerate(parts)
+        Split(HOSPITAL_NAMES[i], (x_train[p] - mean) / scale, y_train[p])
+        for i, p in enumerate(parts)
     )
     return Dataset(
         hospitals, (x_test - mean) / scale, y_test, mean, scale, tuple(map(str, data.feature_names))
@@ -80,10 +81,13 @@ def initial_model(num_features: int) -> Model:
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return out
 
 
-def train_local(model: Model, x: np.ndarray, y: np.ndarray, *, epochs: int, lr: float = 0.5) -> Model:
+def train_local(
+    model: Model, x: np.ndarray, y: np.ndarray, *, epochs: int, lr: float = 0.5
+) -> Model:
     """Full-batch gradient descent on the logistic loss, from the global model."""
     w = model["weight"].astype(np.float64)
     b = float(model["bias"][0])
@@ -107,8 +111,10 @@ def weighted_average(models: list[tuple[Model, int]]) -> Model:
     total = sum(n for _, n in models)
     if total <= 0:
         raise ConfigError("no training examples to average over")
-    names = sorted(models[0][0])
-    return {
-        name: (sum(m[name].astype(np.float64) * n for m, n in models) / total).astype(np.float32)
-        for name in names
-    }
+    averaged: Model = {}
+    for name in sorted(models[0][0]):
+        acc = np.zeros(models[0][0][name].shape, dtype=np.float64)
+        for m, n in models:
+            acc += m[name].astype(np.float64) * n
+        averaged[name] = (acc / total).astype(np.float32)
+    return averaged

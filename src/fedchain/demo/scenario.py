@@ -19,7 +19,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 
 from fedchain import codec
-from fedchain.chain import ChainBackend, GasLedger, Signer, Transactor, connect
+from fedchain.chain import ChainBackend, GasLedger, Transactor, connect
 from fedchain.chain.bindings.coordinator import (
     Aggregate,
     Durations,
@@ -151,10 +151,13 @@ def _run(
     tx = Transactor(backend.w3, owner, role="owner", ledger=ledger)
     n = len(hospitals)
     pool = config.reward_per_round * 3
-    mint = {owner.address: pool, aggregator.address: 10 * TOKEN}
+    mint: dict[str, int] = {owner.address: pool, aggregator.address: 10 * TOKEN}
     mint |= {h.address: config.stake * 2 for h in hospitals}
     deployment = deploy_all(tx, owner, mint=mint)
-    report("deploy", f"{len(deployment.contracts)} contracts on chain {deployment.chain_id} ({backend.name})")
+    report(
+        "deploy",
+        f"{len(deployment.contracts)} contracts on chain {deployment.chain_id} ({backend.name})",
+    )
 
     fc = Fedchain(backend.w3, deployment, tx, owner, role="owner")
     vault = fc.vault.address
@@ -193,7 +196,10 @@ def _run(
     fc.token.approve(vault, pool, phase="create_task")
     receipt = fc.coordinator.create_task(params)
     task_id = fc.coordinator.events_in_receipt(receipt, "TaskCreated")[0].task
-    report("task", f"task {task_id}: pool {pool / TOKEN:.0f} FED, stake {config.stake / TOKEN:.0f} FED, {n} seats")
+    report(
+        "task",
+        f"task {task_id}: pool {pool / TOKEN:.0f} FED, stake {config.stake / TOKEN:.0f} FED, {n} seats",
+    )
 
     # -- hospitals join: consent, stake, dataset commitment ---------------------------------------
     parties = [fc.as_signer(h, "participant") for h in hospitals]
@@ -206,14 +212,19 @@ def _run(
             "sha256": hashlib.sha256(split.x.tobytes() + split.y.tobytes()).hexdigest(),
         }
         dataset_commitment = _spec_hash(descriptor)
-        consent_doc = f"{split.name} consents to federated training for task spec {_hex(params.spec_hash)}"
+        consent_doc = (
+            f"{split.name} consents to federated training for task spec {_hex(params.spec_hash)}"
+        )
         consent_hash = hashlib.sha256(consent_doc.encode()).digest()
-        ref = hashlib.sha256(b"consent:" + consent_hash).digest()
-        party.consent.record_consent(ref, consent_hash, dataset_commitment, 0, phase="join")
+        consent_ref = hashlib.sha256(b"consent:" + consent_hash).digest()
+        party.consent.record_consent(consent_ref, consent_hash, dataset_commitment, 0, phase="join")
         party.token.approve(vault, config.stake, phase="join")
-        party.coordinator.join(task_id, config.stake, dataset_commitment, ref)
+        party.coordinator.join(task_id, config.stake, dataset_commitment, consent_ref)
         rows.append(HospitalRow(split.name, party.address, len(split.y), 0.0, ""))
-        report("join", f"{split.name}: {len(split.y)} records, consent + stake {config.stake / TOKEN:.0f} FED")
+        report(
+            "join",
+            f"{split.name}: {len(split.y)} records, consent + stake {config.stake / TOKEN:.0f} FED",
+        )
 
     # -- one round --------------------------------------------------------------------------------
     fc.coordinator.open_round(task_id)
@@ -228,7 +239,9 @@ def _run(
         ref = _store_model(store, update, spec)
         salt = os.urandom(32)
         salts[party.address] = (ref, salt)
-        party.coordinator.commit(task_id, r, commitment(task_id, r, party.address, ref.sha256, salt))
+        party.coordinator.commit(
+            task_id, r, commitment(task_id, r, party.address, ref.sha256, salt)
+        )
         row.update_hash = ref.digest_hex
         report("commit", f"{split.name}: trained {config.local_epochs} epochs, committed")
     for party, row in zip(parties, rows, strict=True):
@@ -241,7 +254,9 @@ def _run(
     model, digest, members = aggregate_round(agg, store, spec, task_id, r)
     model_ref = _store_model(store, model, spec)
     accuracy, loss = evaluate(model, data.x_test, data.y_test)
-    metrics = json.dumps({"accuracy": accuracy, "logLoss": loss, "round": r}, sort_keys=True).encode()
+    metrics = json.dumps(
+        {"accuracy": accuracy, "logLoss": loss, "round": r}, sort_keys=True
+    ).encode()
     metrics_ref = store.put(metrics)
     total_examples = sum(ex for _, ex in members)
     rewards = [(m, config.reward_per_round * ex // total_examples) for m, ex in members]
@@ -259,7 +274,9 @@ def _run(
             locator=model_ref.locator,
         ),
     )
-    report("aggregate", f"model {model_ref.digest_hex[:16]}..., accuracy {accuracy:.3f}, bond posted")
+    report(
+        "aggregate", f"model {model_ref.digest_hex[:16]}..., accuracy {accuracy:.3f}, bond posted"
+    )
 
     # -- verification: every hospital re-derives the aggregate from public data -----------------------
     for party, row in zip(parties, rows, strict=True):
@@ -269,7 +286,10 @@ def _run(
             row.attested = True
         else:
             party.coordinator.challenge(task_id, r)
-        report("verify", f"{row.name}: re-derived the model bit for bit -> {'attest' if row.attested else 'challenge'}")
+        report(
+            "verify",
+            f"{row.name}: re-derived the model bit for bit -> {'attest' if row.attested else 'challenge'}",
+        )
 
     backend.advance_time(params.durations.challenge + 1)
     fc.coordinator.finalize(task_id, r)
@@ -311,8 +331,14 @@ def _run(
         audit_path=out / "audit.json",
         seconds=time.perf_counter() - started,
         visibility=[
-            ("chain (public)", "stakes, commitments, update hashes, reveal order, model hashes, reward root"),
-            ("storage (plain mode)", "each hospital's update blob: readable by whoever reads the store"),
+            (
+                "chain (public)",
+                "stakes, commitments, update hashes, reveal order, model hashes, reward root",
+            ),
+            (
+                "storage (plain mode)",
+                "each hospital's update blob: readable by whoever reads the store",
+            ),
             ("each hospital", "its own records only; never another hospital's records"),
             ("aggregator", "every revealed update (plain mode)"),
         ],

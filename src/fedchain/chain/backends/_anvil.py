@@ -11,11 +11,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 import weakref
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Final
@@ -25,6 +26,7 @@ from fedchain.exceptions import BackendError
 ANVIL_ENV: Final = "FEDCHAIN_ANVIL"
 """Environment variable naming the anvil binary to use."""
 
+_KEPT_LINES = 200
 _LISTENING = re.compile(r"Listening on ([0-9.]+):(\d+)")
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: no proxy
 _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -88,8 +90,9 @@ class AnvilProcess:
     """A running anvil, listening on 127.0.0.1 only.
 
     The process is stopped by :meth:`stop`, when this object is garbage collected, and at
-    interpreter exit, whichever comes first. Output goes to a temporary log file (read back
-    for the port and for error messages) that is removed when the process stops.
+    interpreter exit, whichever comes first. A daemon thread drains anvil's output (it logs
+    every request), keeping only the last lines for error messages, so memory stays bounded
+    however long the node runs.
     """
 
     def __init__(
@@ -101,25 +104,26 @@ class AnvilProcess:
         startup_timeout: float = 10.0,
     ) -> None:
         self.binary = binary
-        log_fd, log_name = tempfile.mkstemp(prefix="fedchain-anvil-", suffix=".log")
-        self.log_path = Path(log_name)
-        log: IO[bytes] = os.fdopen(log_fd, "wb")
         command = [str(binary), "--host", "127.0.0.1", "--port", str(port or 0), *args]
         try:
             self._proc = subprocess.Popen(
                 command,
                 stdin=subprocess.DEVNULL,
-                stdout=log,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=os.name == "posix",
             )
         except OSError as exc:
-            log.close()
-            self.log_path.unlink(missing_ok=True)
             raise BackendError(f"cannot start anvil ({binary}): {exc}") from exc
-        finally:
-            log.close()
-        self._finalizer = weakref.finalize(self, _stop, self._proc, self.log_path)
+        self._finalizer = weakref.finalize(self, _stop, self._proc)
+        self._lines: deque[str] = deque(maxlen=_KEPT_LINES)
+        self._listening = threading.Event()
+        self._port: int | None = None
+        assert self._proc.stdout is not None
+        self._drain = threading.Thread(
+            target=self._read, args=(self._proc.stdout,), name="anvil-output", daemon=True
+        )
+        self._drain.start()
         try:
             self.port = self._wait_ready(startup_timeout)
         except BaseException:
@@ -145,33 +149,39 @@ class AnvilProcess:
         """Whether the process is still alive."""
         return self._proc.poll() is None
 
-    def log_tail(self, limit: int = 2000) -> str:
-        """The last ``limit`` characters anvil printed."""
-        try:
-            return self.log_path.read_text(errors="replace")[-limit:].strip()
-        except OSError:
-            return ""
+    def log_tail(self, lines: int = 30) -> str:
+        """The last ``lines`` lines anvil printed."""
+        return "\n".join(list(self._lines)[-lines:]).strip()
 
     def stop(self) -> None:
-        """Terminate anvil (SIGTERM, then SIGKILL after 5 s) and delete its log. Idempotent."""
+        """Terminate anvil (SIGTERM, then SIGKILL after 5 s). Idempotent."""
         self._finalizer()
+        self._drain.join(timeout=5)
+
+    def _read(self, stream: IO[bytes]) -> None:
+        with stream:
+            for raw in stream:
+                line = raw.decode(errors="replace").rstrip()
+                self._lines.append(line)
+                if self._port is None:
+                    match = _LISTENING.search(line)
+                    if match:
+                        self._port = int(match.group(2))
+                        self._listening.set()
+        self._listening.set()  # end of output: wake the waiter, which sees the exit
 
     def _wait_ready(self, timeout: float) -> int:
         deadline = time.monotonic() + timeout
-        port: int | None = None
         while time.monotonic() < deadline:
+            self._listening.wait(timeout=0.01)
             if self._proc.poll() is not None:
+                self._drain.join(timeout=1)
                 raise BackendError(
                     f"anvil exited with code {self._proc.returncode} during startup:\n"
-                    f"{self.log_tail()}"
+                    f"{self.log_tail() or '(no output)'}"
                 )
-            if port is None:
-                match = _LISTENING.search(self.log_tail(limit=1_000_000))
-                if match:
-                    port = int(match.group(2))
-            if port is not None and _answers(port):
-                return port
-            time.sleep(0.01)
+            if self._port is not None and _answers(self._port):
+                return self._port
         raise BackendError(
             f"anvil did not answer within {timeout:.1f} s:\n{self.log_tail() or '(no output)'}"
         )
@@ -191,17 +201,14 @@ def _answers(port: int) -> bool:
         return False
 
 
-def _stop(proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    try:
-        if proc.poll() is None:
-            _signal(proc, signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                _signal(proc, signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
-                proc.wait(timeout=5)
-    finally:
-        log_path.unlink(missing_ok=True)
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        _signal(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            _signal(proc, signal.SIGKILL if os.name == "posix" else signal.SIGTERM)
+            proc.wait(timeout=5)
 
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:

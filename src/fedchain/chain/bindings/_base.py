@@ -58,7 +58,8 @@ class BoundContract:
         return type(self)(self.contract, self.transactor, signer, role or self.role)
 
     def _function(self, selector: str, args: tuple[Any, ...]) -> ContractFunction:
-        return self.contract.get_function_by_signature(selector)(*args)
+        fn: ContractFunction = self.contract.get_function_by_signature(selector)(*args)
+        return fn
 
     def _call(self, selector: str, args: tuple[Any, ...]) -> Any:
         return self.transactor.call(self._function(selector, args))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
@@ -224,7 +224,7 @@ class ConsentLedger(BoundContract):
     """Typed binding of ``ConsentLedger``."""
 
     CONTRACT_NAME = "ConsentLedger"
-    EVENTS: dict[str, type[Any]] = {
+    EVENTS: ClassVar[dict[str, type[Any]]] = {
         "ConsentRecorded": ConsentRecordedEvent,
         "ConsentRevoked": ConsentRevokedEvent,
         "ProvenanceRecorded": ProvenanceRecordedEvent,
@@ -232,7 +232,7 @@ class ConsentLedger(BoundContract):
         "RoleGranted": RoleGrantedEvent,
         "RoleRevoked": RoleRevokedEvent,
     }
-    ERRORS: tuple[type[ContractCustomError], ...] = (
+    ERRORS: ClassVar[tuple[type[ContractCustomError], ...]] = (
         AccessControlBadConfirmation,
         AccessControlUnauthorizedAccount,
         ConsentLedgerAlreadyRevoked,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
@@ -1028,7 +1028,7 @@ class Coordinator(BoundContract):
     """Typed binding of ``Coordinator``."""
 
     CONTRACT_NAME = "Coordinator"
-    EVENTS: dict[str, type[Any]] = {
+    EVENTS: ClassVar[dict[str, type[Any]]] = {
         "AggregateAttested": AggregateAttestedEvent,
         "AggregateChallenged": AggregateChallengedEvent,
         "AggregateSubmitted": AggregateSubmittedEvent,
@@ -1051,7 +1051,7 @@ class Coordinator(BoundContract):
         "UpdateExcluded": UpdateExcludedEvent,
         "UpdateRevealed": UpdateRevealedEvent,
     }
-    ERRORS: tuple[type[ContractCustomError], ...] = (
+    ERRORS: ClassVar[tuple[type[ContractCustomError], ...]] = (
         CoordinatorAggregatorCannotVote,
         CoordinatorAlreadyActed,
         CoordinatorAlreadyClaimed,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
@@ -151,14 +151,14 @@ class FedToken(BoundContract):
     """Typed binding of ``FedToken``."""
 
     CONTRACT_NAME = "FedToken"
-    EVENTS: dict[str, type[Any]] = {
+    EVENTS: ClassVar[dict[str, type[Any]]] = {
         "Approval": ApprovalEvent,
         "RoleAdminChanged": RoleAdminChangedEvent,
         "RoleGranted": RoleGrantedEvent,
         "RoleRevoked": RoleRevokedEvent,
         "Transfer": TransferEvent,
     }
-    ERRORS: tuple[type[ContractCustomError], ...] = (
+    ERRORS: ClassVar[tuple[type[ContractCustomError], ...]] = (
         AccessControlBadConfirmation,
         AccessControlUnauthorizedAccount,
         ERC20InsufficientAllowance,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
@@ -159,13 +159,13 @@ class ModelRegistry(BoundContract):
     """Typed binding of ``ModelRegistry``."""
 
     CONTRACT_NAME = "ModelRegistry"
-    EVENTS: dict[str, type[Any]] = {
+    EVENTS: ClassVar[dict[str, type[Any]]] = {
         "ModelVersionAppended": ModelVersionAppendedEvent,
         "RoleAdminChanged": RoleAdminChangedEvent,
         "RoleGranted": RoleGrantedEvent,
         "RoleRevoked": RoleRevokedEvent,
     }
-    ERRORS: tuple[type[ContractCustomError], ...] = (
+    ERRORS: ClassVar[tuple[type[ContractCustomError], ...]] = (
         AccessControlBadConfirmation,
         AccessControlUnauthorizedAccount,
         ModelRegistryAlreadyInitialized,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
@@ -227,7 +227,7 @@ class ParticipantRegistry(BoundContract):
     """Typed binding of ``ParticipantRegistry``."""
 
     CONTRACT_NAME = "ParticipantRegistry"
-    EVENTS: dict[str, type[Any]] = {
+    EVENTS: ClassVar[dict[str, type[Any]]] = {
         "MemberAdded": MemberAddedEvent,
         "MemberRemoved": MemberRemovedEvent,
         "ReputationUpdated": ReputationUpdatedEvent,
@@ -235,7 +235,7 @@ class ParticipantRegistry(BoundContract):
         "RoleGranted": RoleGrantedEvent,
         "RoleRevoked": RoleRevokedEvent,
     }
-    ERRORS: tuple[type[ContractCustomError], ...] = (
+    ERRORS: ClassVar[tuple[type[ContractCustomError], ...]] = (
         AccessControlBadConfirmation,
         AccessControlUnauthorizedAccount,
         ParticipantRegistryAlreadyMember,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from eth_typing import ChecksumAddress
 from web3.types import TxReceipt
@@ -352,7 +352,7 @@ class StakeVault(BoundContract):
     """Typed binding of ``StakeVault``."""
 
     CONTRACT_NAME = "StakeVault"
-    EVENTS: dict[str, type[Any]] = {
+    EVENTS: ClassVar[dict[str, type[Any]]] = {
         "BondForfeited": BondForfeitedEvent,
         "BondPosted": BondPostedEvent,
         "BondReleased": BondReleasedEvent,
@@ -367,7 +367,7 @@ class StakeVault(BoundContract):
         "StakeReleased": StakeReleasedEvent,
         "StakeSlashed": StakeSlashedEvent,
     }
-    ERRORS: tuple[type[ContractCustomError], ...] = (
+    ERRORS: ClassVar[tuple[type[ContractCustomError], ...]] = (
         AccessControlBadConfirmation,
         AccessControlUnauthorizedAccount,
         SafeERC20FailedOperation,
