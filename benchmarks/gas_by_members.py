@@ -1,9 +1,9 @@
 """Gas per call from real transaction receipts on anvil, at two task sizes, side by side.
 
-The Foundry gas report (``contracts/tools/gas-bench.sh``) measures the contracts in isolation; this measures the
-same calls as a node sees them, through fedchain's own client: signed transactions, receipts, the 21,000
-transaction base and calldata included. A task with ``n`` members runs one round in which a cohort of 10 acts;
-everything else is the same at both sizes, so any growth with ``n`` would show up as a ratio above 1.
+The Foundry gas report (``contracts/tools/gas-bench.sh``) measures the contracts in isolation; this measures
+the same calls as a node sees them, through fedchain's own client: signed transactions, receipts, the 21,000
+transaction base and calldata included. A task with ``n`` members runs one round in which a cohort of 10
+acts; everything else is the same at both sizes, so any growth with ``n`` would show up as a ratio above 1.
 
 Usage::
 
@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
 
-from _world import DURATIONS, STAKE, World  # noqa: E402
+from _world import DURATIONS, STAKE, World
 
-from fedchain.chain import DevnetBackend, GasLedger  # noqa: E402
+from fedchain.chain import DevnetBackend, GasLedger
 
 CALLS = [
     "join",
@@ -41,11 +41,12 @@ CALLS = [
 
 
 def measure(n: int, cohort: int = 10) -> tuple[dict[str, int], dict[str, int]]:
-    """Median gas per call in a task of ``n`` members with a cohort of ``cohort``: (first round, second round).
+    """Median gas per call, ``n`` members, a cohort of ``cohort``: (first round, second round).
 
-    The first round holds every acting member's first commit, reveal, vote and claim, and one slash of a member
-    that committed and did not reveal: the same situation at every ``n``. In the second round the cohort window
-    moves unless ``n == cohort``, so only at ``n == cohort`` does it measure repeat calls by the same members.
+    The first round holds every acting member's first commit, reveal, vote and claim, and one slash of a
+    member that committed and did not reveal: the same situation at every ``n``. In the second round the
+    cohort window moves unless ``n == cohort``, so only at ``n == cohort`` does it measure repeat calls by
+    the same members.
     """
     with DevnetBackend() as chain:
         world = World.create(chain, members=0, cohort=cohort)
@@ -62,7 +63,9 @@ def measure(n: int, cohort: int = 10) -> tuple[dict[str, int], dict[str, int]]:
             fc.coordinator.open_round(task)
             r = fc.coordinator.current_round(task)
             in_cohort = [m for m in world.members if fc.coordinator.is_in_cohort(task, r, m.address)]
-            cohort_members = [m for m in in_cohort if not fc.coordinator.member_activity(task, m.address).suspended]
+            cohort_members = [
+                m for m in in_cohort if not fc.coordinator.member_activity(task, m.address).suspended
+            ]
             for m in cohort_members:
                 world.commit(m, r)
             if len(cohort_members) < len(in_cohort):  # a suspended member holds a seat: wait out the deadline
@@ -120,7 +123,9 @@ def main() -> int:
             print(f"| {call} | {a:,} | {b:,} | {b / a:.3f} | {f'{again:,}' if again else '-'} |")
         elif again:
             print(f"| {call} | - | - | - | {again:,} |")
-    print(f"\n(median gas of each call's receipts on anvil, transaction base included; {os.cpu_count()} cores)")
+    print(
+        f"\n(median gas of each call's receipts on anvil, transaction base included; {os.cpu_count()} cores)"
+    )
     return 0
 
 

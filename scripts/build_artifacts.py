@@ -1,9 +1,9 @@
 """Compile contracts/ with forge and write the deployable artifacts the runtime uses.
 
-Writes ``src/fedchain/contracts/<Name>.json`` (``contractName``, ``abi``, ``bytecode``, ``deployedBytecode``) for
-every concrete contract in ``contracts/src/*.sol`` and a ``manifest.json`` with the compiler settings and the sha256
-of every source file. The runtime never needs a compiler; ``tests/test_artifacts.py`` recompiles and fails when the
-committed artifacts differ from the sources.
+Writes ``src/fedchain/contracts/<Name>.json`` (``contractName``, ``abi``, ``bytecode``,
+``deployedBytecode``) for every concrete contract in ``contracts/src/*.sol`` and a ``manifest.json`` with
+the compiler settings and the sha256 of every source file. The runtime never needs a compiler;
+``tests/test_artifacts.py`` recompiles and fails when the committed artifacts differ from the sources.
 
 Usage: ``python scripts/build_artifacts.py [--out-dir DIR]`` (``--out-dir`` writes elsewhere, for the test).
 """
@@ -66,9 +66,7 @@ def enum_definitions() -> dict[str, list[str]]:
     return enums
 
 
-def referenced_enums(
-    abi: list[dict[str, Any]], enums: dict[str, list[str]]
-) -> dict[str, list[str]]:
+def referenced_enums(abi: list[dict[str, Any]], enums: dict[str, list[str]]) -> dict[str, list[str]]:
     found = set(re.findall(r'"internalType": "enum (?:\w+\.)?(\w+)', json.dumps(abi)))
     return {name: enums[name] for name in sorted(found)}
 
@@ -99,9 +97,7 @@ def manifest() -> dict[str, Any]:
     return {
         "compiler": "solc 0.8.24 (npm solc, solcjs)",
         "foundryToml": hashlib.sha256(toml.encode()).hexdigest(),
-        "sources": {
-            str(p.relative_to(ROOT)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sources
-        },
+        "sources": {str(p.relative_to(ROOT)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sources},
     }
 
 

@@ -8,8 +8,9 @@ For every ``src/fedchain/contracts/<Name>.json`` this writes ``src/fedchain/chai
 * a ``BoundContract`` subclass with one typed method per function: views return decoded values, state-changing
   functions send a signed transaction and return its receipt.
 
-A hand-written wrapper per function would drift from the contracts; a generator driven by the ABI cannot. The
-test ``tests/chain/test_bindings_fresh.py`` fails when the committed bindings differ from what this script writes.
+A hand-written wrapper per function would drift from the contracts; a generator driven by the ABI cannot.
+The test ``tests/test_artifacts.py`` fails when the committed bindings differ from what this
+script writes.
 
 Usage: ``python scripts/gen_bindings.py [--check]``.
 """
@@ -190,9 +191,7 @@ def render(
     for f in sorted(fns, key=lambda f: (f["name"], len(f["inputs"]))):
         pyname = snake(f["name"])
         if counts[f["name"]] > 1:
-            pyname += (
-                "_" + "_".join(snake(i["type"].replace("[]", "s")) for i in f["inputs"]) or "_0"
-            )
+            pyname += "_" + "_".join(snake(i["type"].replace("[]", "s")) for i in f["inputs"]) or "_0"
         params = [(param(a["name"] or f"arg{i}"), a) for i, a in enumerate(f["inputs"])]
         sig_args = "".join(f", {n}: {mod.py_type(a)}" for n, a in params)
         call_args = ", ".join(mod.encode_expr(a, n) for n, a in params)
@@ -208,11 +207,7 @@ def render(
                 ret_t, conv = mod.py_type(outs[0]), mod.decode_expr(outs[0], "raw")
             else:
                 ret_t = "tuple[" + ", ".join(mod.py_type(o) for o in outs) + "]"
-                conv = (
-                    "("
-                    + ", ".join(mod.decode_expr(o, f"raw[{i}]") for i, o in enumerate(outs))
-                    + ",)"
-                )
+                conv = "(" + ", ".join(mod.decode_expr(o, f"raw[{i}]") for i, o in enumerate(outs)) + ",)"
             method_lines.append(f"    def {pyname}(self{sig_args}) -> {ret_t}:")
             method_lines.append(f'        """View ``{selector}``."""')
             method_lines.append(f'        raw = self._call("{selector}", {call_tuple})')
@@ -300,7 +295,7 @@ def canonical(item: dict[str, Any]) -> str:
 
 
 def ruff_format(path: Path, text: str) -> str:
-    """Format generated text with the project's ruff settings, so the bindings pass ``ruff format --check``."""
+    """Format generated text with the project's ruff settings (the bindings pass ``ruff format --check``)."""
     ruff = Path(sys.executable).with_name("ruff")
     proc = subprocess.run(
         [str(ruff), "format", "--stdin-filename", str(path), "-"],
@@ -337,9 +332,7 @@ def generate() -> dict[Path, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if committed bindings are stale"
-    )
+    parser.add_argument("--check", action="store_true", help="exit 1 if committed bindings are stale")
     args = parser.parse_args()
     files = generate()
     stale = [p for p, text in files.items() if not p.exists() or p.read_text() != text]

@@ -26,13 +26,11 @@ def test_committed_artifacts_match_the_solidity_sources(tmp_path: Path) -> None:
         capture_output=True,
     )
     fresh = sorted(p.name for p in tmp_path.glob("*.json"))
-    assert fresh == sorted(p.name for p in COMMITTED.glob("*.json")), (
-        "contract set changed: make artifacts"
-    )
+    assert fresh == sorted(p.name for p in COMMITTED.glob("*.json")), "contract set changed: make artifacts"
     for name in fresh:
-        assert json.loads((tmp_path / name).read_text()) == json.loads(
-            (COMMITTED / name).read_text()
-        ), f"{name} is stale: run `make artifacts` and commit the result"
+        assert json.loads((tmp_path / name).read_text()) == json.loads((COMMITTED / name).read_text()), (
+            f"{name} is stale: run `make artifacts` and commit the result"
+        )
 
 
 def test_generated_bindings_match_the_committed_abis() -> None:

@@ -71,8 +71,8 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         uint120 rewardTotal;
         uint120 claimed;
         bool rewardsOpen;
-        uint128 attestWeight;
-        uint128 challengeWeight;
+        uint256 attestWeight;
+        uint256 challengeWeight;
         uint128 bond;
         uint40 openedAt;
         uint32 attestCount;
@@ -119,7 +119,9 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
 
     /// @notice Wires the coordinator to its four state contracts. After deployment, each of them must grant
     /// `OPERATOR_ROLE` to this contract. The coordinator has no admin and no upgrade path.
-    /// @param vault_ Stake vault. @param registry_ Participant registry. @param models_ Model registry.
+    /// @param vault_ Stake vault.
+    /// @param registry_ Participant registry.
+    /// @param models_ Model registry.
     /// @param consent_ Consent ledger.
     constructor(
         IStakeVault vault_,
@@ -227,9 +229,11 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         Activity storage a = _activity[taskId][member];
         if (!a.joined) revert CoordinatorNotMember(taskId, member);
         _requireIdle(taskId, t.roundCount);
-        IParticipantRegistry.Member memory m = _registry.member(taskId, member);
-        if (_consent.isConsentValid(member, m.consentRef, m.datasetCommitment)) {
-            revert CoordinatorConsentStillValid(taskId, member);
+        if (!a.suspended) {
+            IParticipantRegistry.Member memory m = _registry.member(taskId, member);
+            if (_consent.isConsentValid(member, m.consentRef, m.datasetCommitment)) {
+                revert CoordinatorConsentStillValid(taskId, member);
+            }
         }
         _requireNoPendingSlash(taskId, member, a);
         _removeMember(taskId, member, a);
@@ -449,10 +453,10 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         uint256 bond = rd.bond;
         if (rd.challengeCount == 0 || attestWeight > challengeWeight) {
             _setPhase(taskId, roundNumber, s, Phase.Finalized, 0, 0);
+            rd.rewardsOpen = true;
             bytes32 modelHash = rd.modelHash;
             uint256 version_ = _models.append(taskId, modelHash, roundNumber, rd.locator, rd.metricsHash);
             uint256 rewardTotal = rd.rewardTotal;
-            rd.rewardsOpen = true;
             emit RoundFinalized(taskId, roundNumber, modelHash, version_, rewardTotal);
             _vault.allocateRewards(taskId, rewardTotal);
             _vault.releaseBond(taskId, t.aggregator, bond);
@@ -812,11 +816,11 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
                 }
             }
             rd.challengeCount += 1;
-            rd.challengeWeight += uint128(weight);
+            rd.challengeWeight += weight;
             emit AggregateChallenged(taskId, roundNumber, msg.sender, weight, deadline);
         } else {
             rd.attestCount += 1;
-            rd.attestWeight += uint128(weight);
+            rd.attestWeight += weight;
             emit AggregateAttested(taskId, roundNumber, msg.sender, weight);
         }
     }

@@ -30,7 +30,8 @@ contract StakeVault is AccessControl, IStakeVault {
 
     /// @notice Deploys the vault for `token_`; `admin` gets `DEFAULT_ADMIN_ROLE` (it grants `OPERATOR_ROLE` to
     /// the coordinator).
-    /// @param token_ The ERC-20 (no transfer fees). @param admin Initial admin.
+    /// @param token_ The ERC-20 (no transfer fees).
+    /// @param admin Initial admin.
     constructor(IERC20 token_, address admin) {
         if (address(token_) == address(0) || admin == address(0)) revert StakeVaultZeroAddress();
         _token = token_;

@@ -14,6 +14,57 @@ import {StakeVault} from "../src/StakeVault.sol";
 import {ParticipantRegistry} from "../src/ParticipantRegistry.sol";
 import {ModelRegistry} from "../src/ModelRegistry.sol";
 import {ConsentLedger} from "../src/ConsentLedger.sol";
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
+/// @dev ERC-20 that calls `onTokenReceived` on contract recipients (like ERC-777/ERC-1363 hooks).
+contract HookToken is ERC20 {
+    address public hooked;
+
+    constructor() ERC20("Hook", "HOOK") {}
+
+    function setHooked(address a) external {
+        hooked = a;
+    }
+
+    function mint(address to, uint256 amount) external {
+        _mint(to, amount);
+    }
+
+    function _update(address from, address to, uint256 value) internal override {
+        super._update(from, to, value);
+        if (to == hooked && from != address(0)) Reenterer(to).onTokenReceived();
+    }
+}
+
+/// @dev Claims, and tries to claim again from inside the token transfer.
+contract Reenterer {
+    Coordinator internal immutable coord;
+    uint256 internal task;
+    uint256 internal round;
+    uint256 internal amount;
+    bytes32[] internal proof;
+    bool public reentered;
+    bytes public reentryError;
+
+    constructor(Coordinator coord_) {
+        coord = coord_;
+    }
+
+    function claim(uint256 task_, uint256 round_, uint256 amount_, bytes32[] memory proof_) external {
+        (task, round, amount, proof) = (task_, round_, amount_, proof_);
+        coord.claim(task_, round_, amount_, proof_);
+    }
+
+    function onTokenReceived() external {
+        if (reentered) return;
+        reentered = true;
+        try coord.claim(task, round, amount, proof) {}
+        catch (bytes memory err) {
+            reentryError = err;
+        }
+    }
+}
 
 contract CoordinatorTest is CoordinatorBase {
     ICoordinator.Mode internal constant PLAIN = ICoordinator.Mode.Plain;
@@ -441,6 +492,20 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(registry.memberCount(id), 0);
     }
 
+    function test_Evict_SuspendedMember() public {
+        uint256 id = _setupTask(PLAIN, 3, 3, 2);
+        address culprit = _member(2);
+        uint256 r = _roundWithNonRevealer(id, culprit);
+        vm.prank(stranger);
+        coord.slashNonRevealer(id, r, culprit);
+        assertTrue(coord.memberActivity(id, culprit).suspended);
+        vm.prank(stranger);
+        coord.evict(id, culprit);
+        assertEq(token.balanceOf(culprit), STAKE - NR_SLASH);
+        assertFalse(registry.isMember(id, culprit));
+        assertFalse(coord.memberActivity(id, culprit).suspended);
+    }
+
     function test_RevertWhen_EvictDuringRoundOrNonMember() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
         coord.openRound(id);
@@ -731,6 +796,10 @@ contract CoordinatorTest is CoordinatorBase {
         _revealAll(id, r, cohort);
         ICoordinator.Aggregate memory agg = _aggregate(id, r, keccak256("root"), REWARD);
         uint256 before = token.balanceOf(aggregator);
+        vm.expectEmit(address(coord));
+        emit ICoordinator.AggregateSubmitted(
+            id, r, agg.modelHash, agg.rewardsRoot, REWARD, agg.metricsHash, agg.locator, BOND, block.timestamp + T
+        );
         vm.prank(aggregator);
         coord.submitAggregate(id, r, agg);
         assertEq(token.balanceOf(aggregator), before - BOND);
@@ -878,6 +947,8 @@ contract CoordinatorTest is CoordinatorBase {
         coord.challenge(id, r);
         assertEq(coord.round(id, r).deadline, block.timestamp + T, "first challenge extends the window");
         assertGt(coord.round(id, r).deadline, deadline, "extended");
+        vm.expectEmit(address(coord));
+        emit ICoordinator.AggregateAttested(id, r, cohort[1], STAKE);
         vm.prank(cohort[1]);
         coord.attest(id, r);
         vm.prank(cohort[2]);
@@ -1096,12 +1167,24 @@ contract CoordinatorTest is CoordinatorBase {
         address[] memory cohort = _cohort(id, r);
         vm.expectEmit(address(coord));
         emit ICoordinator.KeysAdvertised(id, r, cohort[0], keccak256(abi.encode("mask", cohort[0])), keccak256(abi.encode("enc", cohort[0])));
-        _keysAll(id, r, cohort);
+        for (uint256 i; i < cohort.length; ++i) {
+            vm.prank(cohort[i]);
+            coord.advertiseKeys(id, r, keccak256(abi.encode("mask", cohort[i])), keccak256(abi.encode("enc", cohort[i])));
+        }
+        assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.ShareKeys));
+        vm.expectEmit(address(coord));
+        emit ICoordinator.KeysShared(id, r, cohort[0], keccak256("shares"), "ipfs://shares");
+        for (uint256 i; i < cohort.length; ++i) {
+            vm.prank(cohort[i]);
+            coord.shareKeys(id, r, keccak256("shares"), "ipfs://shares");
+        }
         assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Commit));
         assertEq(coord.round(id, r).eligible, 3);
         _commitAll(id, r, cohort);
         _revealAll(id, r, cohort);
         assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Unmask));
+        vm.expectEmit(address(coord));
+        emit ICoordinator.SharesUnmasked(id, r, cohort[0], keccak256(abi.encode("unmask", cohort[0])), "ipfs://unmask");
         for (uint256 i; i < cohort.length; ++i) {
             vm.prank(cohort[i]);
             coord.unmask(id, r, keccak256(abi.encode("unmask", cohort[i])), "ipfs://unmask");
@@ -1286,6 +1369,59 @@ contract CoordinatorTest is CoordinatorBase {
             abi.encodeCall(coord.claim, (id, r, 30e18, Merkle.proof(leaves, 1))),
             abi.encodeWithSelector(ICoordinator.CoordinatorClaimExceedsTotal.selector, id, r, 30e18, 10e18)
         );
+    }
+
+    function test_Claim_ReentrantClaimFromTokenHookFails() public {
+        // a fresh system on a token with transfer hooks
+        HookToken hook = new HookToken();
+        vault = new StakeVault(IERC20(address(hook)), admin);
+        registry = new ParticipantRegistry(admin);
+        models = new ModelRegistry(admin);
+        ledger = new ConsentLedger(admin);
+        coord = new Coordinator(vault, registry, models, ledger);
+        bytes32 role = vault.OPERATOR_ROLE();
+        vm.startPrank(admin);
+        vault.grantRole(role, address(coord));
+        registry.grantRole(role, address(coord));
+        models.grantRole(role, address(coord));
+        ledger.grantRole(role, address(coord));
+        vm.stopPrank();
+        Reenterer attacker = new Reenterer(coord);
+        hook.setHooked(address(attacker));
+        address m = _member(0);
+        hook.mint(owner, POOL);
+        hook.mint(m, STAKE);
+        hook.mint(aggregator, BOND);
+        vm.prank(owner);
+        hook.approve(address(vault), POOL);
+        vm.prank(m);
+        hook.approve(address(vault), STAKE);
+        vm.prank(aggregator);
+        hook.approve(address(vault), BOND);
+        vm.prank(owner);
+        uint256 id = coord.createTask(_params(PLAIN, 1, 1));
+        _grantConsent(m);
+        vm.prank(m);
+        coord.join(id, STAKE, _dataset(m), _consentRef(m));
+        uint256 r = coord.openRound(id);
+        _commit(id, r, m);
+        _reveal(id, r, m);
+        address[] memory paid = new address[](2);
+        paid[0] = address(attacker);
+        paid[1] = m;
+        bytes32[] memory leaves = _leaves(paid, 10e18);
+        _submit(id, r, Merkle.root(leaves), 20e18);
+        vm.warp(block.timestamp + T);
+        coord.finalize(id, r);
+        attacker.claim(id, r, 10e18, Merkle.proof(leaves, 0));
+        assertTrue(attacker.reentered());
+        assertEq(
+            attacker.reentryError(),
+            abi.encodeWithSelector(ICoordinator.CoordinatorAlreadyClaimed.selector, id, r, address(attacker))
+        );
+        assertEq(hook.balanceOf(address(attacker)), 10e18, "paid once");
+        assertEq(coord.round(id, r).claimed, 10e18);
+        assertEq(vault.claimableOf(id), 10e18);
     }
 
     // ================================================================== non-reveal slashing

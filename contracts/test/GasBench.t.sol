@@ -114,6 +114,33 @@ contract GasBench is Fixture {
         vm.prank(stranger);
         coord.slashLoser(taskId, r, cohort[4]);
         _log("slashLoser");
+
+        // ---------------------------------------------------------------- round 3: claim against a 1,024-leaf tree
+        // (proof depth 10, as for a cohort of 1,000; the rewards tree grows with the revealers, not with n)
+        vm.prevrandao(_randaoFor(n, r + 1, start1));
+        r = coord.openRound(taskId);
+        for (uint256 i; i < c; ++i) {
+            if (i != 4 && i != c - 1) _commit(taskId, r, cohort[i]); // both are suspended after their slashes
+        }
+        vm.warp(block.timestamp + T);
+        for (uint256 i; i < c; ++i) {
+            if (i != 4 && i != c - 1) _reveal(taskId, r, cohort[i]);
+        }
+        leaves = new bytes32[](1024);
+        for (uint256 i; i < 1024; ++i) {
+            leaves[i] = Merkle.leaf(i < c ? cohort[i] : address(uint160(0xF111 + i)), 1e15);
+        }
+        agg = _aggregate(taskId, r, Merkle.root(leaves), 1024 * 1e15);
+        vm.prank(aggregator);
+        coord.submitAggregate(taskId, r, agg);
+        vm.warp(block.timestamp + T);
+        coord.finalize(taskId, r);
+        bytes32[] memory deep = Merkle.proof(leaves, 1);
+        require(deep.length == 10, "depth 10");
+        vm.prank(cohort[1]);
+        coord.claim(taskId, r, 1e15, deep);
+        _log("claim (1,024-leaf tree)");
+
         vm.prank(cohort[1]);
         coord.leave(taskId);
         _log("leave");

@@ -119,6 +119,8 @@ contract StakeVaultTest is Test {
         assertEq(vault.releaseStake(1, alice), 0, "nothing left: no-op");
         _conserved();
         vault.depositStake(2, bob, 7);
+        vm.expectEmit(address(vault));
+        emit IStakeVault.StakeReleased(2, bob, 7);
         assertEq(vault.releaseStake(2, bob), 7);
         uint256 second = 100e18 - 11;
         assertEq(token.balanceOf(bob), 1_000e18 + 5 + second / 2);
@@ -152,11 +154,19 @@ contract StakeVaultTest is Test {
 
     function test_PoolBondsRewards() public {
         vm.startPrank(op);
+        vm.expectEmit(address(vault));
+        emit IStakeVault.PoolFunded(1, alice, 100);
         vault.fundPool(1, alice, 100);
+        vm.expectEmit(address(vault));
+        emit IStakeVault.BondPosted(1, bob, 30);
         vault.postBond(1, bob, 30);
         vault.postBond(1, bob, 0); // no-op
         assertEq(vault.bondOf(1), 30);
+        vm.expectEmit(address(vault));
+        emit IStakeVault.BondReleased(1, bob, 10);
         vault.releaseBond(1, bob, 10);
+        vm.expectEmit(address(vault));
+        emit IStakeVault.BondForfeited(1, 20);
         vault.forfeitBond(1, 20);
         vault.releaseBond(1, bob, 0);
         vault.forfeitBond(1, 0);
@@ -169,9 +179,13 @@ contract StakeVaultTest is Test {
         vault.allocateRewards(1, 0);
         assertEq(vault.claimableOf(1), 50);
         assertEq(vault.totalClaimable(), 50);
+        vm.expectEmit(address(vault));
+        emit IStakeVault.RewardPaid(1, alice, 20);
         vault.payReward(1, alice, 20);
         assertEq(vault.claimableOf(1), 30);
         _conserved();
+        vm.expectEmit(address(vault));
+        emit IStakeVault.PoolWithdrawn(1, alice, 70);
         assertEq(vault.withdrawPool(1, alice), 70);
         assertEq(vault.withdrawPool(1, alice), 0);
         assertEq(vault.totalPools(), 0);

@@ -21,7 +21,7 @@ Hierarchy::
         └── ContractError                                  a transaction or call reverted
             ├── ContractCustomError                        reverted with a Solidity custom error: name + args
             │   └── <one generated subclass per custom error, e.g. CoordinatorPhaseClosed>
-            └── ContractPanicError                         reverted with a Panic(uint256) or a string / no data
+            └── ContractPanicError                         reverted with Panic(uint256), a string or no data
 
 Integrity failures (digest mismatch, commitment mismatch) deliberately carry no detail that helps an attacker
 craft the next attempt beyond what the caller already holds.

@@ -72,7 +72,5 @@ def transactor(backend: ChainBackend, signer: Signer) -> Transactor:
 @pytest.fixture
 def fixture_contract(transactor: Transactor, fixture_artifact: dict[str, Any]) -> Contract:
     """A fresh Fixture deployed with ``count = 5``."""
-    contract, _ = transactor.deploy(
-        fixture_artifact["abi"], fixture_artifact["bytecode"], 5, phase="setup"
-    )
+    contract, _ = transactor.deploy(fixture_artifact["abi"], fixture_artifact["bytecode"], 5, phase="setup")
     return contract

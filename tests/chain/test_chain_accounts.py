@@ -156,9 +156,7 @@ def test_signer_cannot_be_pickled_but_copies_are_itself() -> None:
     assert copy.copy(signer) is signer and copy.deepcopy(signer) is signer
 
 
-def test_key_never_appears_in_logs_or_errors(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_key_never_appears_in_logs_or_errors(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     messages: list[str] = []
     with connect("embedded") as chain:
@@ -180,3 +178,11 @@ def test_key_never_appears_in_logs_or_errors(
     assert any("sent transfer" in m for m in messages)  # debug logging did happen
     for text in messages:
         assert key not in text and key.upper() not in text
+
+
+def test_keystore_with_a_damaged_crypto_section(tmp_path: Path) -> None:
+    path = Signer.generate().to_keystore(tmp_path / "k.json", "pw", iterations=FAST)
+    document = json.loads(path.read_text())
+    del document["crypto"]["kdfparams"]
+    with pytest.raises(AccountError, match="malformed"):
+        Signer.from_keystore_json(document, "pw")

@@ -139,9 +139,7 @@ def test_devnet_port_in_use_fails_with_anvils_output(devnet: DevnetBackend) -> N
     assert "anvil" in str(info.value).lower()
 
 
-def test_devnet_startup_failure_reports_output(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_devnet_startup_failure_reports_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = tmp_path / "anvil"
     fake.write_text("#!/bin/sh\necho 'boom: cannot start' >&2\nexit 3\n")
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
@@ -164,9 +162,7 @@ def test_devnet_startup_timeout(tmp_path: Path) -> None:
 # -- locating anvil --------------------------------------------------------------------------------
 
 
-def test_find_anvil_prefers_the_environment_variable(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_find_anvil_prefers_the_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fake = tmp_path / "anvil"
     fake.write_text("#!/bin/sh\n")
     fake.chmod(0o755)
@@ -177,9 +173,7 @@ def test_find_anvil_prefers_the_environment_variable(
         find_anvil()
 
 
-def test_find_anvil_walks_up_to_node_modules(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_find_anvil_walks_up_to_node_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FEDCHAIN_ANVIL", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
     binary = tmp_path / "node_modules" / ".bin" / "anvil"
@@ -320,11 +314,30 @@ def test_embedded_quick_gas_estimate_is_enough_and_tight(fixture_artifact: dict[
             quick = call.estimate_gas({"from": signer.address})
             chain.tester.backend.chain.gas_estimator = binary_gas_search_exact
             exact = call.estimate_gas({"from": signer.address})
-            chain.tester.backend.chain.gas_estimator = type(
-                chain.tester.backend.chain
-            ).gas_estimator
+            chain.tester.backend.chain.gas_estimator = type(chain.tester.backend.chain).gas_estimator
             assert exact <= quick <= exact * 1.05 + 2500
             # The estimate alone (no margin) is enough to succeed.
             if hasattr(call, "fn_name"):
                 receipt = transactor.transact(call, phase="x", gas=quick)
                 assert receipt["status"] == 1
+
+
+LOOP_FOREVER = "0x6004600c60003960046000f3" + "5b600056"  # runtime: JUMPDEST PUSH1 0 JUMP
+
+
+def _assert_refused_for_gas(chain: ChainBackend) -> None:
+    from fedchain.chain import TransactionError, Transactor
+
+    transactor = Transactor(chain.w3, chain.funded_signer())
+    loop, _ = transactor.deploy([], LOOP_FOREVER)
+    with pytest.raises(TransactionError, match="gas estimate"):
+        transactor.send_value(loop.address, 0)
+
+
+def test_code_that_never_ends_is_refused_at_estimate_on_embedded() -> None:
+    with EmbeddedBackend(gas_limit=200_000) as chain:  # small limit: py-evm loops slowly
+        _assert_refused_for_gas(chain)
+
+
+def test_code_that_never_ends_is_refused_at_estimate_on_devnet(devnet: DevnetBackend) -> None:
+    _assert_refused_for_gas(devnet)

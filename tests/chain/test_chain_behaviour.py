@@ -69,9 +69,7 @@ def test_signer_can_be_given_per_call(
         shared.transact(fixture_contract.functions.increment(1), phase="work")
 
 
-def test_call_uses_the_signer_as_msg_sender(
-    transactor: Transactor, fixture_contract: Contract
-) -> None:
+def test_call_uses_the_signer_as_msg_sender(transactor: Transactor, fixture_contract: Contract) -> None:
     with pytest.raises(ContractCustomError) as info:
         transactor.call(fixture_contract.functions.failMixed(b"\x00" * 32, "", []))
     assert info.value.error_args["who"] == transactor.address
@@ -112,9 +110,7 @@ def test_custom_error_from_transact_is_caught_before_sending(
     assert backend.block_number() == before  # nothing was mined
 
 
-def test_custom_error_with_every_argument_shape(
-    transactor: Transactor, fixture_contract: Contract
-) -> None:
+def test_custom_error_with_every_argument_shape(transactor: Transactor, fixture_contract: Contract) -> None:
     tag = bytes(range(32))
     with pytest.raises(error_class("FixtureMixed")) as info:
         transactor.call(fixture_contract.functions.failMixed(tag, "héllo", [1, 2, 3]))
@@ -127,15 +123,26 @@ def test_custom_error_with_every_argument_shape(
     }
 
 
+def test_custom_error_with_one_string_argument_is_not_a_reason_string(
+    transactor: Transactor, fixture_contract: Contract
+) -> None:
+    # Its data has the same layout as Error(string), only the selector differs.
+    for attempt in (
+        lambda: transactor.call(fixture_contract.functions.failLabel("hello")),
+        lambda: transactor.transact(fixture_contract.functions.failLabel("hello"), phase="x"),
+    ):
+        with pytest.raises(error_class("FixtureLabel")) as info:
+            attempt()
+        assert info.value.error_args == {"label": "hello"}
+
+
 def test_custom_error_without_arguments(transactor: Transactor, fixture_contract: Contract) -> None:
     with pytest.raises(error_class("FixtureNoArgs")) as info:
         transactor.transact(fixture_contract.functions.failNoArgs(), phase="work")
     assert info.value.error_args == {}
 
 
-def test_require_string_becomes_a_reason_error(
-    transactor: Transactor, fixture_contract: Contract
-) -> None:
+def test_require_string_becomes_a_reason_error(transactor: Transactor, fixture_contract: Contract) -> None:
     for attempt in (
         lambda: transactor.call(fixture_contract.functions.requireSmall(10)),
         lambda: transactor.transact(fixture_contract.functions.requireSmall(10), phase="x"),
@@ -171,9 +178,7 @@ def test_empty_revert(transactor: Transactor, fixture_contract: Contract) -> Non
         transactor.transact(fixture_contract.functions.failEmpty(), phase="x")
 
 
-def test_mined_revert_is_replayed_and_decoded(
-    transactor: Transactor, fixture_contract: Contract
-) -> None:
+def test_mined_revert_is_replayed_and_decoded(transactor: Transactor, fixture_contract: Contract) -> None:
     # An explicit gas limit skips the estimate, so the transaction is mined with status 0.
     with pytest.raises(error_class("FixtureTooLarge")) as info:
         transactor.transact(fixture_contract.functions.incrementThenFail(4), phase="x", gas=200_000)
@@ -184,9 +189,7 @@ def test_mined_revert_is_replayed_and_decoded(
     assert (failed.function, failed.status) == ("incrementThenFail", 0)
 
 
-def test_mined_revert_without_data_and_out_of_gas(
-    transactor: Transactor, fixture_contract: Contract
-) -> None:
+def test_mined_revert_without_data_and_out_of_gas(transactor: Transactor, fixture_contract: Contract) -> None:
     with pytest.raises(EmptyRevertError) as empty:
         transactor.transact(fixture_contract.functions.failEmpty(), phase="x", gas=100_000)
     assert not isinstance(empty.value, OutOfGasError)
@@ -195,9 +198,7 @@ def test_mined_revert_without_data_and_out_of_gas(
     assert [r.status for r in transactor.ledger.records[-2:]] == [0, 0]
 
 
-def test_unfunded_sender_gets_a_transaction_error(
-    backend: ChainBackend, fixture_contract: Contract
-) -> None:
+def test_unfunded_sender_gets_a_transaction_error(backend: ChainBackend, fixture_contract: Contract) -> None:
     poor = Transactor(backend.w3, Signer.generate())
     with pytest.raises(TransactionError):
         poor.transact(fixture_contract.functions.increment(1), phase="x", gas=100_000)
@@ -205,9 +206,7 @@ def test_unfunded_sender_gets_a_transaction_error(
         poor.send_value(Signer.generate().address, 1)
 
 
-def test_every_revert_is_a_contract_error(
-    transactor: Transactor, fixture_contract: Contract
-) -> None:
+def test_every_revert_is_a_contract_error(transactor: Transactor, fixture_contract: Contract) -> None:
     functions = fixture_contract.functions
     for fn in (functions.increment(1000), functions.requireSmall(99), functions.divide(1, 0)):
         with pytest.raises(ContractError):
@@ -220,9 +219,7 @@ def test_every_revert_is_a_contract_error(
 def test_many_sequential_transactions_use_consecutive_nonces(
     backend: ChainBackend, transactor: Transactor, fixture_contract: Contract
 ) -> None:
-    receipts = [
-        transactor.transact(fixture_contract.functions.increment(1), phase="loop") for _ in range(8)
-    ]
+    receipts = [transactor.transact(fixture_contract.functions.increment(1), phase="loop") for _ in range(8)]
     nonces = [backend.w3.eth.get_transaction(r["transactionHash"])["nonce"] for r in receipts]
     assert nonces == list(range(nonces[0], nonces[0] + 8))
     assert transactor.call(fixture_contract.functions.count()) == 13
@@ -285,6 +282,18 @@ def test_gas_ledger_records_every_mined_transaction(
     rows = {(r.role, r.phase): r for r in transactor.ledger.summary()}
     assert rows["tester", "commit"].count == 1
     assert rows["agg", "reveal"].total == r2["gasUsed"]
+
+
+def test_gas_records_carry_contract_names(
+    transactor: Transactor, fixture_artifact: dict[str, Any], fixture_contract: Contract
+) -> None:
+    named, _ = transactor.deploy(fixture_artifact["abi"], fixture_artifact["bytecode"], 1, name="Counter")
+    transactor.transact(named.functions.increment(1), phase="x")
+    transactor.name_contract(fixture_contract.address, "Fixture")
+    transactor.transact(fixture_contract.functions.increment(1), phase="x")
+    names = [(r.function, r.contract_name) for r in transactor.ledger.records]
+    assert names[-3:] == [("constructor", "Counter"), ("increment", "Counter"), ("increment", "Fixture")]
+    assert names[0] == ("constructor", "")  # the unnamed fixture deployment
 
 
 def test_gas_margin_covers_the_estimate(

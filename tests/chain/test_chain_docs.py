@@ -20,6 +20,7 @@ MODULES = [
     "fedchain.chain.gas",
     "fedchain.chain.keystore",
     "fedchain.chain.nonces",
+    "fedchain.chain.revert_data",
     "fedchain.chain.tx",
 ]
 

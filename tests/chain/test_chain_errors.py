@@ -7,7 +7,10 @@ from typing import Any
 import pytest
 from eth_abi import abi as eth_abi
 from eth_tester.exceptions import TransactionFailed
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError as Web3CustomError
 from web3.exceptions import ContractLogicError, ContractPanicError, Web3RPCError
@@ -25,7 +28,7 @@ from fedchain.chain import (
     revert_data_from_exception,
 )
 from fedchain.chain.errors import encode_reason
-from fedchain.exceptions import ConfigError, ContractCustomError
+from fedchain.exceptions import ConfigError, ContractCustomError, ContractError
 
 LATE = {
     "type": "error",
@@ -114,8 +117,17 @@ def test_unknown_panic_code_is_still_a_panic() -> None:
         _selector("TestLate(uint256,address)") + b"\x01\x02",
         _selector("Error(string)") + b"\x00" * 5,
         b"\x01\x02",
+        encode_reason("hello")[:-28] + b"\xff" + encode_reason("hello")[-27:],
+        _selector("TestLate(uint256,address)") + bytes(32) + b"\xff" + bytes(11) + b"\x11" * 20,
     ],
-    ids=["unknown-selector", "truncated-args", "truncated-reason", "shorter-than-selector"],
+    ids=[
+        "unknown-selector",
+        "truncated-args",
+        "truncated-reason",
+        "shorter-than-selector",
+        "reason-not-utf8",
+        "dirty-address-padding",
+    ],
 )
 def test_unexplained_data_is_kept_raw(data: bytes) -> None:
     err = ErrorDecoder([LATE]).decode(data)
@@ -219,38 +231,149 @@ def test_from_exception_passes_decoded_errors_through() -> None:
 # -- where the data is: real backends --------------------------------------------------------------
 
 
-def _raw_failure(fn: Any) -> BaseException:
+def _raw_failure(fn: Any, how: str = "call") -> BaseException:
     with pytest.raises(Exception) as info:  # the type is what we inspect
-        fn.call()
+        fn.call() if how == "call" else fn.estimate_gas()
     return info.value
 
 
-def test_where_each_backend_puts_revert_data(
-    backend: ChainBackend, fixture_contract: Contract
-) -> None:
-    """Plain web3 calls, no Transactor: document and check both backends' conventions."""
-    functions = fixture_contract.functions
-    custom = _raw_failure(functions.increment(1000))
-    reason = _raw_failure(functions.requireSmall(50))
-    empty = _raw_failure(functions.failEmpty())
-    panic = _raw_failure(functions.divide(1, 0))
-    if backend.name == "embedded":
-        # eth-tester: everything but panics is a TransactionFailed with a text argument.
-        assert isinstance(custom, TransactionFailed) and "execution reverted: b'" in str(custom)
-        assert isinstance(reason, TransactionFailed)
-        assert str(reason) == "execution reverted: Fixture: amount too large"
-        assert isinstance(empty, TransactionFailed) and str(empty) == "execution reverted: b''"
-    else:
-        # JSON-RPC nodes: web3's ContractLogicError family, full data as hex in `.data`.
-        assert isinstance(custom, Web3CustomError) and isinstance(custom.data, str)
-        assert isinstance(reason, ContractLogicError)
-        assert reason.data == "0x" + encode_reason("Fixture: amount too large").hex()
-        assert isinstance(empty, ContractLogicError) and empty.data == "0x"
-    assert isinstance(panic, ContractPanicError) and panic.data == "0x" + _panic(0x12).hex()
-    expected_custom = _selector("FixtureTooLarge(uint256,uint256)") + eth_abi.encode(
+def _expected(fixture_artifact: dict[str, Any]) -> dict[str, bytes]:
+    too_large = _selector("FixtureTooLarge(uint256,uint256)") + eth_abi.encode(
         ["uint256", "uint256"], [1000, 100]
     )
-    assert revert_data_from_exception(custom) == expected_custom
-    assert revert_data_from_exception(reason) == encode_reason("Fixture: amount too large")
-    assert revert_data_from_exception(empty) == b""
-    assert revert_data_from_exception(panic) == _panic(0x12)
+    label = _selector("FixtureLabel(string)") + eth_abi.encode(["string"], ["hi"])
+    return {
+        "custom": too_large,
+        "label": label,
+        "reason": encode_reason("Fixture: amount too large"),
+        "empty": b"",
+        "panic": _panic(0x12),
+    }
+
+
+def _failing(contract: Contract) -> dict[str, Any]:
+    functions = contract.functions
+    return {
+        "custom": functions.increment(1000),
+        "label": functions.failLabel("hi"),
+        "reason": functions.requireSmall(50),
+        "empty": functions.failEmpty(),
+        "panic": functions.divide(1, 0),
+    }
+
+
+@pytest.mark.parametrize("how", ["call", "estimate"])
+def test_both_backends_raise_like_a_node(
+    backend: ChainBackend,
+    fixture_contract: Contract,
+    fixture_artifact: dict[str, Any],
+    how: str,
+) -> None:
+    """Plain web3 calls, no Transactor: anvil answers with JSON-RPC errors carrying the data;
+    the embedded backend's provider is adapted to raise the same way."""
+    expected = _expected(fixture_artifact)
+    for kind, fn in _failing(fixture_contract).items():
+        exc = _raw_failure(fn, how)
+        assert isinstance(exc, ContractLogicError), (kind, exc)
+        assert exc.data == "0x" + expected[kind].hex(), kind
+        assert revert_data_from_exception(exc) == expected[kind], kind
+
+
+def test_stock_eth_tester_provider_conventions(fixture_artifact: dict[str, Any]) -> None:
+    """web3's own EthereumTesterProvider: what the embedded backend's adapter corrects."""
+    from eth_account import Account
+    from web3 import EthereumTesterProvider, Web3
+    from web3.types import Wei
+
+    w3 = Web3(EthereumTesterProvider())
+    factory = w3.eth.contract(abi=fixture_artifact["abi"], bytecode=fixture_artifact["bytecode"])
+    sender = Account.create()
+    w3.eth.send_transaction({"from": w3.eth.accounts[0], "to": sender.address, "value": Wei(10**20)})
+    tx = factory.constructor(5).build_transaction({"from": sender.address, "nonce": 0})
+    receipt = w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
+    )
+    contract: Contract = w3.eth.contract(  # type: ignore[assignment]  # web3 types it loosely
+        address=receipt["contractAddress"], abi=fixture_artifact["abi"]
+    )
+    expected = _expected(fixture_artifact)
+    failing = _failing(contract)
+
+    custom = _raw_failure(failing["custom"])
+    assert isinstance(custom, TransactionFailed) and "execution reverted: b'" in str(custom)
+    reason = _raw_failure(failing["reason"])
+    assert str(reason) == "execution reverted: Fixture: amount too large"
+    empty = _raw_failure(failing["empty"])
+    assert str(empty) == "execution reverted: b''"
+    panic = _raw_failure(failing["panic"])
+    assert isinstance(panic, ContractPanicError)  # panics in eth_call come decoded
+    for kind, exc in (("custom", custom), ("reason", reason), ("empty", empty), ("panic", panic)):
+        assert revert_data_from_exception(exc) == expected[kind], kind
+    # The pitfall: in eth_estimateGas web3 reads any revert data as Error(string) when it can,
+    # so a custom error with one string argument loses its identity.
+    label = _raw_failure(failing["label"], "estimate")
+    assert str(label) == "execution reverted: hi"
+    assert revert_data_from_exception(label) == encode_reason("hi")
+
+
+# -- properties ------------------------------------------------------------------------------------
+
+MIXED = {
+    "type": "error",
+    "name": "FixtureMixed",
+    "inputs": [
+        {"name": "who", "type": "address"},
+        {"name": "tag", "type": "bytes32"},
+        {"name": "note", "type": "string"},
+        {"name": "flag", "type": "bool"},
+        {"name": "values", "type": "uint256[]"},
+    ],
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    who=st.binary(min_size=20, max_size=20),
+    tag=st.binary(min_size=32, max_size=32),
+    note=st.text(),
+    flag=st.booleans(),
+    values=st.lists(st.integers(min_value=0, max_value=2**256 - 1), max_size=8),
+)
+def test_decoding_inverts_encoding(who: bytes, tag: bytes, note: str, flag: bool, values: list[int]) -> None:
+    address = to_checksum_address(who)
+    types = ["address", "bytes32", "string", "bool", "uint256[]"]
+    data = _selector("FixtureMixed(address,bytes32,string,bool,uint256[])") + eth_abi.encode(
+        types, [address, tag, note, flag, values]
+    )
+    err = ErrorDecoder([MIXED]).decode(data)
+    assert isinstance(err, error_class("FixtureMixed"))
+    assert err.error_args == {
+        "who": address,
+        "tag": tag,
+        "note": note,
+        "flag": flag,
+        "values": tuple(values),
+    }
+
+
+_KNOWN_SELECTORS = [
+    _selector("TestLate(uint256,address)"),
+    _selector("TestStruct((address,bytes32[]),int8)"),
+    _selector("FixtureMixed(address,bytes32,string,bool,uint256[])"),
+    _selector("Error(string)"),
+    _selector("Panic(uint256)"),
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from(_KNOWN_SELECTORS), st.binary(max_size=4)), st.binary(max_size=300))
+def test_decoding_never_raises_on_arbitrary_data(selector: bytes, body: bytes) -> None:
+    err = ErrorDecoder([LATE, STRUCTS, MIXED]).decode(selector + body)
+    assert isinstance(err, ContractError)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_reason_strings_round_trip(reason: str) -> None:
+    err = ErrorDecoder().decode(encode_reason(reason))
+    assert isinstance(err, RevertReasonError) and err.reason == reason

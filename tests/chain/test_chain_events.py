@@ -179,3 +179,52 @@ def test_reader_stays_behind_by_confirmations(
 def test_reader_refuses_unknown_events(backend: ChainBackend, fixture_contract: Contract) -> None:
     with pytest.raises(ConfigError, match="Nope"):
         EventReader(backend.w3, fixture_contract, ["Nope"], EventCursor(), "k")
+
+
+def test_crash_inside_a_block_replays_that_whole_block_only(
+    backend: ChainBackend, transactor: Transactor, fixture_contract: Contract
+) -> None:
+    start = backend.block_number()
+    _increments(transactor, fixture_contract, [1])
+    transactor.transact(fixture_contract.functions.incrementTwice(2, 3), phase="events")
+    _increments(transactor, fixture_contract, [4])
+    cursor = EventCursor()
+
+    seen: list[int] = []
+    with pytest.raises(RuntimeError):
+        for event in _reader(backend, fixture_contract, cursor, start).poll():
+            seen.append(event["args"]["amount"])
+            if event["args"]["amount"] == 2:
+                raise RuntimeError("crash after the first of two events in one block")
+    assert seen == [1, 2]
+    replay = [e["args"]["amount"] for e in _reader(backend, fixture_contract, cursor, start).poll()]
+    assert replay == [2, 3, 4]  # the interrupted block again, whole; never event 1
+
+
+def test_reader_halves_its_chunk_when_the_node_refuses_a_range(
+    backend: ChainBackend,
+    transactor: Transactor,
+    fixture_contract: Contract,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from web3.exceptions import Web3RPCError
+
+    start = backend.block_number()
+    _increments(transactor, fixture_contract, [1, 2, 3])
+    real_get_logs = backend.w3.eth.get_logs
+    ranges: list[int] = []
+
+    def picky_get_logs(params: Any) -> Any:
+        span = params["toBlock"] - params["fromBlock"] + 1
+        ranges.append(span)
+        if span > 2:
+            raise Web3RPCError("query exceeds max block range 2")
+        return real_get_logs(params)
+
+    monkeypatch.setattr(backend.w3.eth, "get_logs", picky_get_logs)
+    reader = _reader(backend, fixture_contract, EventCursor(), start, chunk_size=8)
+    assert [e["args"]["amount"] for e in reader.poll()] == [1, 2, 3]
+    assert reader.chunk_size == 2
+    assert ranges[0] > 2  # the first request was refused...
+    first_accepted = ranges.index(2)
+    assert all(span <= 2 for span in ranges[first_accepted:])  # ...then it kept to 2 blocks

@@ -33,6 +33,19 @@ def test_summary_groups_by_role_and_phase() -> None:
     assert len(ledger) == 4 and ledger.records[0].fee_wei == 700
 
 
+def test_summary_by_function() -> None:
+    ledger = GasLedger(
+        [
+            GasRecord("p", "commit", "commit", "0xC0", 10, "0x1", 1),
+            GasRecord("p", "commit", "approve", "0xC1", 5, "0x2", 1),
+            GasRecord("p", "commit", "commit", "0xC0", 30, "0x3", 2),
+        ]
+    )
+    rows = [(r.function, r.count, r.total) for r in ledger.summary(by_function=True)]
+    assert rows == [("approve", 1, 5), ("commit", 2, 40)]
+    assert [(r.function, r.count) for r in ledger.summary()] == [("", 3)]
+
+
 def test_json_round_trip_and_files(tmp_path: Path) -> None:
     ledger = GasLedger([_record("p", "commit", 10, 1), _record("a", "x", 20, 2)])
     assert GasLedger.from_json(ledger.to_json()).records == ledger.records
@@ -75,6 +88,8 @@ def test_rich_table_renders_every_group() -> None:
     console.print(gas_table(ledger))
     text = console.export_text()
     assert "participant" in text and "28,370" in text and "aggregator" in text
+    console.print(gas_table(ledger, by_function=True))
+    assert "function" in console.export_text()
 
 
 def test_clear() -> None:

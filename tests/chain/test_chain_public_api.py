@@ -17,6 +17,7 @@ MODULES = [
     "fedchain.chain.gas",
     "fedchain.chain.keystore",
     "fedchain.chain.nonces",
+    "fedchain.chain.revert_data",
     "fedchain.chain.tx",
 ]
 
@@ -62,3 +63,16 @@ def test_no_private_names_exported() -> None:
     for name in MODULES:
         module = importlib.import_module(name)
         assert not [s for s in module.__all__ if s.startswith("_")]
+
+
+def test_fixture_artifact_is_built_from_the_current_source() -> None:
+    """Fixture.json must be rebuilt (tests/chain/fixtures/build.py) after editing Fixture.sol."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures"
+    artifact = json.loads((fixtures / "Fixture.json").read_text())
+    digest = hashlib.sha256((fixtures / "Fixture.sol").read_bytes()).hexdigest()
+    assert artifact["sourceSha256"] == digest, "run: python tests/chain/fixtures/build.py"
+    assert artifact["evmVersion"] == "cancun" and artifact["bytecode"].startswith("0x")

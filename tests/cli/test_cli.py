@@ -80,9 +80,7 @@ def test_deploy_then_status_over_rpc(devnet: DevnetBackend, tmp_path: Path) -> N
     assert json.loads(status.stdout)["taskCount"] == 0
 
 
-def test_status_shows_tasks_rounds_members_and_models(
-    devnet: DevnetBackend, tmp_path: Path
-) -> None:
+def test_status_shows_tasks_rounds_members_and_models(devnet: DevnetBackend, tmp_path: Path) -> None:
     world = World.create(devnet, members=2)
     world.run_round()
     file = tmp_path / "deployment.json"
@@ -97,9 +95,7 @@ def test_status_shows_tasks_rounds_members_and_models(
     assert table.exit_code == 0 and "finalized" in table.stdout
 
 
-def test_bad_input_gets_a_named_error_and_its_exit_code(
-    devnet: DevnetBackend, tmp_path: Path
-) -> None:
+def test_bad_input_gets_a_named_error_and_its_exit_code(devnet: DevnetBackend, tmp_path: Path) -> None:
     missing = runner.invoke(app, ["status", "--rpc", devnet.url, "-d", str(tmp_path / "none.json")])
     assert missing.exit_code == exit_codes.DEPLOYMENT
     assert "DeploymentError" in missing.output

@@ -113,12 +113,8 @@ def test_trailing_bytes_are_malformed() -> None:
         pytest.param(b"[]", b"", id="json-array"),
         pytest.param({"w": {"dtype": "F32", "shape": [1]}}, b"\x00" * 4, id="no-offsets"),
         pytest.param({"w": "F32"}, b"", id="entry-not-an-object"),
-        pytest.param(
-            {**f32("a", [1], 0, 4), **f32("b", [1], 0, 4)}, b"\x00" * 4, id="overlapping-offsets"
-        ),
-        pytest.param(
-            {**f32("a", [1], 0, 4), **f32("b", [1], 8, 12)}, b"\x00" * 12, id="gap-between"
-        ),
+        pytest.param({**f32("a", [1], 0, 4), **f32("b", [1], 0, 4)}, b"\x00" * 4, id="overlapping-offsets"),
+        pytest.param({**f32("a", [1], 0, 4), **f32("b", [1], 8, 12)}, b"\x00" * 12, id="gap-between"),
         pytest.param(f32("w", [1], 4, 0), b"\x00" * 4, id="reversed-offsets"),
         pytest.param(f32("w", [1], 0, 8), b"\x00" * 4, id="offsets-past-the-end"),
         pytest.param(f32("w", [3], 0, 8), b"\x00" * 8, id="length-not-shape"),
@@ -138,9 +134,7 @@ def test_trailing_bytes_are_malformed() -> None:
         pytest.param(f32("a\x01b", [1], 0, 4), b"\x00" * 4, id="control-char-name"),
     ],
 )
-def test_a_bad_header_is_malformed(
-    raw_blob: RawBlob, header: dict[str, object] | bytes, data: bytes
-) -> None:
+def test_a_bad_header_is_malformed(raw_blob: RawBlob, header: dict[str, object] | bytes, data: bytes) -> None:
     with pytest.raises(MalformedBlobError):
         decode(raw_blob(header, data))
 
@@ -171,9 +165,7 @@ def test_booleans_other_than_0_and_1_are_malformed(raw_blob: RawBlob, value: int
 
 
 @pytest.mark.parametrize(("tag", "itemsize"), [("BF16", 2), ("C64", 8), ("F8_E4M3", 1)])
-def test_dtypes_outside_the_allowed_set_are_refused(
-    raw_blob: RawBlob, tag: str, itemsize: int
-) -> None:
+def test_dtypes_outside_the_allowed_set_are_refused(raw_blob: RawBlob, tag: str, itemsize: int) -> None:
     header = {"w": {"dtype": tag, "shape": [4], "data_offsets": [0, 4 * itemsize]}}
     blob = raw_blob(header, b"\x00" * 4 * itemsize)
     with pytest.raises(SpecMismatchError, match=f"dtype {tag}, not allowed"):
@@ -199,9 +191,7 @@ def test_a_handmade_blob_equal_to_the_canonical_one_decodes(raw_blob: RawBlob) -
         pytest.param("data-order", id="data-in-other-order"),
     ],
 )
-def test_non_canonical_encodings_of_the_same_tensors_are_refused(
-    raw_blob: RawBlob, variant: str
-) -> None:
+def test_non_canonical_encodings_of_the_same_tensors_are_refused(raw_blob: RawBlob, variant: str) -> None:
     a, b = np.array([1.0], "<f4"), np.array([2.0], "<f4")
     header: dict[str, object] = {**f32("a", [1], 0, 4), **f32("b", [1], 4, 8)}
     data = a.tobytes() + b.tobytes()
@@ -252,17 +242,13 @@ def test_more_elements_than_max_params_are_refused() -> None:
     [
         pytest.param({"w": ARRAYS["w"], "b": ARRAYS["b"]}, "missing 'n'", id="missing-tensor"),
         pytest.param({**ARRAYS, "z": np.zeros(1, np.float32)}, "unexpected 'z'", id="extra"),
-        pytest.param(
-            {**ARRAYS, "w": ARRAYS["w"].astype(np.float64)}, "dtype float64", id="wrong-dtype"
-        ),
+        pytest.param({**ARRAYS, "w": ARRAYS["w"].astype(np.float64)}, "dtype float64", id="wrong-dtype"),
         pytest.param({**ARRAYS, "w": ARRAYS["w"].T}, r"shape \(3, 2\)", id="wrong-shape"),
         pytest.param({**ARRAYS, "w": ARRAYS["w"].ravel()}, "shape", id="flattened"),
         pytest.param({**ARRAYS, "n": np.array([3])}, "shape", id="vector-for-scalar"),
     ],
 )
-def test_blobs_differing_from_the_spec_are_refused(
-    tensors: dict[str, NDArray], message: str
-) -> None:
+def test_blobs_differing_from_the_spec_are_refused(tensors: dict[str, NDArray], message: str) -> None:
     with pytest.raises(SpecMismatchError, match=message):
         decode(encode(tensors), SPEC)
 

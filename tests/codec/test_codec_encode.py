@@ -103,9 +103,7 @@ def test_the_input_arrays_are_not_modified() -> None:
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize(("bad", "label"), [(np.nan, "NaN"), (np.inf, "+Inf"), (-np.inf, "-Inf")])
-def test_non_finite_values_are_refused_naming_the_tensor(
-    dtype: str, bad: float, label: str
-) -> None:
+def test_non_finite_values_are_refused_naming_the_tensor(dtype: str, bad: float, label: str) -> None:
     arrays = model()
     arrays["poisoned"] = np.array([1.0, bad, 2.0], dtype=dtype)
     with pytest.raises(NonFiniteError, match=rf"'poisoned'.*{label.replace('+', '[+]')}"):
@@ -180,9 +178,7 @@ def test_arrays_matching_the_spec_encode() -> None:
     ("change", "message"),
     [
         pytest.param(lambda a: a.pop("conv.bias"), "missing 'conv.bias'", id="missing"),
-        pytest.param(
-            lambda a: a.update(extra=np.zeros(1, np.float32)), "unexpected 'extra'", id="extra"
-        ),
+        pytest.param(lambda a: a.update(extra=np.zeros(1, np.float32)), "unexpected 'extra'", id="extra"),
         pytest.param(
             lambda a: a.update({"conv.bias": a["conv.bias"].astype(np.float64)}),
             "'conv.bias' has dtype float64, the spec says float32",

@@ -78,7 +78,5 @@ def test_the_all_dtypes_spec_has_its_known_hash() -> None:
         ),
     ],
 )
-def test_small_vectors_encode_to_exact_bytes(
-    arrays: dict[str, NDArray], expected_blob: bytes
-) -> None:
+def test_small_vectors_encode_to_exact_bytes(arrays: dict[str, NDArray], expected_blob: bytes) -> None:
     assert encode(arrays) == expected_blob

@@ -31,11 +31,7 @@ MODELS = st.dictionaries(NAMES, finite_arrays(), max_size=5)
 
 
 def bit_equal(left: NDArray, right: NDArray) -> bool:
-    return (
-        left.dtype == right.dtype
-        and left.shape == right.shape
-        and left.tobytes() == right.tobytes()
-    )
+    return left.dtype == right.dtype and left.shape == right.shape and left.tobytes() == right.tobytes()
 
 
 @settings(max_examples=200, deadline=None)
@@ -50,9 +46,7 @@ def test_decode_of_encode_is_bit_exact(model: dict[str, NDArray]) -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(model=MODELS, data=st.data())
-def test_encoding_is_independent_of_name_order(
-    model: dict[str, NDArray], data: st.DataObject
-) -> None:
+def test_encoding_is_independent_of_name_order(model: dict[str, NDArray], data: st.DataObject) -> None:
     shuffled = data.draw(st.permutations(list(model.items())))
     assert encode(shuffled) == encode(model)
 

@@ -86,9 +86,7 @@ accounts = st.lists(st.binary(min_size=20, max_size=20), min_size=1, max_size=40
 
 
 @given(accounts, st.data())
-def test_every_proof_verifies_and_no_other_amount_does(
-    addrs: list[str], data: st.DataObject
-) -> None:
+def test_every_proof_verifies_and_no_other_amount_does(addrs: list[str], data: st.DataObject) -> None:
     amounts = data.draw(st.lists(st.integers(0, 2**128), min_size=len(addrs), max_size=len(addrs)))
     tree = RewardTree.build(zip(addrs, amounts, strict=True))
     assert tree.total == sum(amounts)

@@ -14,9 +14,7 @@ TOKEN = 10**18
 STAKE = 10 * TOKEN
 BOND = 5 * TOKEN
 PER_ROUND = 90 * TOKEN
-DURATIONS = Durations(
-    advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300
-)
+DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300)
 
 
 def h(label: str) -> bytes:

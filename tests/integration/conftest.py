@@ -15,9 +15,7 @@ from _world import World
 from fedchain.chain import ChainBackend, anvil_available, connect
 
 
-@pytest.fixture(
-    scope="module", params=["embedded", pytest.param("devnet", marks=pytest.mark.devnet)]
-)
+@pytest.fixture(scope="module", params=["embedded", pytest.param("devnet", marks=pytest.mark.devnet)])
 def backend(request: pytest.FixtureRequest) -> Iterator[ChainBackend]:
     if request.param == "devnet" and not anvil_available():
         reason = "anvil not found: run `npm ci` (or set FEDCHAIN_ANVIL)"

@@ -97,9 +97,7 @@ def test_reverts_are_typed_and_change_nothing(world: World) -> None:
 
     # a reveal that does not match its commitment
     with pytest.raises(errors.CoordinatorCommitmentMismatch):
-        alice.coordinator.reveal(
-            task, r, h("another update"), world.salts[alice.address], 100, "loc"
-        )
+        alice.coordinator.reveal(task, r, h("another update"), world.salts[alice.address], 100, "loc")
     assert fc.coordinator.round(task, r).acted == 0
     world.reveal(alice, r)
     world.reveal(bob, r)  # the third member never reveals

@@ -76,9 +76,7 @@ def test_put_refuses_non_bytes(store: BlobStore, value: object) -> None:
         store.put(value)  # type: ignore[arg-type]
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=4096))
 def test_get_of_put_returns_the_same_bytes(store: BlobStore, data: bytes) -> None:
     ref = store.put(data)
@@ -122,9 +120,7 @@ def test_get_of_a_missing_blob_raises_not_found(store: BlobStore) -> None:
         pytest.param(b"other blob", id="replaced"),
     ],
 )
-def test_get_refuses_bytes_tampered_with_in_storage(
-    store: BlobStore, tamper: Tamper, stored: bytes
-) -> None:
+def test_get_refuses_bytes_tampered_with_in_storage(store: BlobStore, tamper: Tamper, stored: bytes) -> None:
     ref = store.put(PAYLOAD)
     tamper(store, ref, stored)
     with pytest.raises(BlobIntegrityError):
@@ -140,9 +136,7 @@ def test_put_repairs_a_damaged_blob(store: BlobStore, tamper: Tamper) -> None:
     assert store.get(ref) == PAYLOAD
 
 
-def test_integrity_errors_carry_no_detail_about_the_stored_bytes(
-    store: BlobStore, tamper: Tamper
-) -> None:
+def test_integrity_errors_carry_no_detail_about_the_stored_bytes(store: BlobStore, tamper: Tamper) -> None:
     ref = store.put(PAYLOAD)
     tamper(store, ref, b"attacker bytes")
     with pytest.raises(BlobIntegrityError) as info:
@@ -204,9 +198,7 @@ BAD_LOCATORS = [
 
 
 @pytest.mark.parametrize("locator", BAD_LOCATORS)
-def test_get_by_locator_refuses_a_locator_the_store_cannot_resolve(
-    store: BlobStore, locator: str
-) -> None:
+def test_get_by_locator_refuses_a_locator_the_store_cannot_resolve(store: BlobStore, locator: str) -> None:
     with pytest.raises(InvalidLocatorError):
         store.get_by_locator(locator, bytes(32))
     with pytest.raises(InvalidLocatorError):
@@ -244,9 +236,7 @@ def test_get_by_locator_refuses_a_hash_that_does_not_match_the_locator(store: Bl
 
 
 @pytest.mark.parametrize("digest", [b"", bytes(31), bytes(33), "00" * 32])
-def test_get_by_locator_refuses_a_digest_that_is_not_32_bytes(
-    store: BlobStore, digest: object
-) -> None:
+def test_get_by_locator_refuses_a_digest_that_is_not_32_bytes(store: BlobStore, digest: object) -> None:
     ref = store.put(PAYLOAD)
     with pytest.raises(ConfigError):
         store.get_by_locator(ref.locator, digest)  # type: ignore[arg-type]

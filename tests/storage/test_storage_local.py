@@ -131,9 +131,7 @@ def test_a_failure_mid_write_leaves_no_blob_and_no_temporary_file(
     assert store.get(store.put(PAYLOAD)) == PAYLOAD  # the store still works afterwards
 
 
-def test_an_interrupt_mid_write_also_cleans_up(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_interrupt_mid_write_also_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = LocalDirectoryStore(tmp_path)
 
     def interrupt(fd: int) -> None:

@@ -64,9 +64,7 @@ def test_from_dict_accepts_a_0x_prefixed_digest() -> None:
     assert ref.sha256 == DIGEST
 
 
-@pytest.mark.parametrize(
-    "digest", [b"", bytes(31), bytes(33), DIGEST.hex(), bytearray(32), None], ids=repr
-)
+@pytest.mark.parametrize("digest", [b"", bytes(31), bytes(33), DIGEST.hex(), bytearray(32), None], ids=repr)
 def test_the_digest_must_be_32_bytes(digest: object) -> None:
     with pytest.raises(ConfigError):
         ContentRef(digest, 3, LOCATOR)  # type: ignore[arg-type]

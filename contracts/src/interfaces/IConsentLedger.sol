@@ -7,9 +7,12 @@ pragma solidity 0.8.24;
 /// which task, by whom.
 interface IConsentLedger {
     /// @notice A consent record.
-    /// @param consentHash Hash of the consent document. @param datasetCommitment Commitment to the dataset covered.
-    /// @param grantedAt When it was recorded. @param expiresAt Expiry timestamp (0 = no expiry); valid while
-    /// `block.timestamp < expiresAt`. @param revoked Whether the holder revoked it.
+    /// @param consentHash Hash of the consent document.
+    /// @param datasetCommitment Commitment to the dataset covered.
+    /// @param grantedAt When it was recorded.
+    /// @param expiresAt Expiry timestamp (0 = no expiry); valid while
+    /// `block.timestamp < expiresAt`.
+    /// @param revoked Whether the holder revoked it.
     struct Consent {
         bytes32 consentHash;
         bytes32 datasetCommitment;
@@ -19,53 +22,69 @@ interface IConsentLedger {
     }
 
     /// @notice Provenance of a dataset commitment in a task.
-    /// @param holder Who enrolled it (0 if never). @param enrolledAt When it was first enrolled.
+    /// @param holder Who enrolled it (0 if never).
+    /// @param enrolledAt When it was first enrolled.
     struct Provenance {
         address holder;
         uint64 enrolledAt;
     }
 
     /// @notice A holder recorded a consent.
-    /// @param holder Data holder. @param ref Record reference. @param consentHash Consent document hash.
-    /// @param datasetCommitment Dataset covered. @param expiresAt Expiry (0 = none).
+    /// @param holder Data holder.
+    /// @param ref Record reference.
+    /// @param consentHash Consent document hash.
+    /// @param datasetCommitment Dataset covered.
+    /// @param expiresAt Expiry (0 = none).
     event ConsentRecorded(
         address indexed holder, bytes32 indexed ref, bytes32 consentHash, bytes32 datasetCommitment, uint64 expiresAt
     );
 
     /// @notice A holder revoked a consent.
-    /// @param holder Data holder. @param ref Record reference.
+    /// @param holder Data holder.
+    /// @param ref Record reference.
     event ConsentRevoked(address indexed holder, bytes32 indexed ref);
 
     /// @notice A dataset commitment was enrolled in a task.
-    /// @param task Task id. @param holder Data holder. @param datasetCommitment Dataset enrolled.
+    /// @param task Task id.
+    /// @param holder Data holder.
+    /// @param datasetCommitment Dataset enrolled.
     event ProvenanceRecorded(uint256 indexed task, address indexed holder, bytes32 indexed datasetCommitment);
 
     /// @notice A record with this reference already exists for the holder.
-    /// @param holder Data holder. @param ref Record reference.
+    /// @param holder Data holder.
+    /// @param ref Record reference.
     error ConsentLedgerRecordExists(address holder, bytes32 ref);
 
     /// @notice No record with this reference for the holder.
-    /// @param holder Data holder. @param ref Record reference.
+    /// @param holder Data holder.
+    /// @param ref Record reference.
     error ConsentLedgerUnknownRecord(address holder, bytes32 ref);
 
     /// @notice The record is already revoked.
-    /// @param holder Data holder. @param ref Record reference.
+    /// @param holder Data holder.
+    /// @param ref Record reference.
     error ConsentLedgerAlreadyRevoked(address holder, bytes32 ref);
 
     /// @notice A zero reference, consent hash or dataset commitment was given.
     error ConsentLedgerZeroValue();
 
     /// @notice The expiry is not in the future.
-    /// @param expiresAt Given expiry. @param nowTs Current block timestamp.
+    /// @param expiresAt Given expiry.
+    /// @param nowTs Current block timestamp.
     error ConsentLedgerExpiryInPast(uint64 expiresAt, uint256 nowTs);
 
     /// @notice The dataset commitment is already enrolled in the task by another holder.
-    /// @param task Task id. @param datasetCommitment Dataset. @param holder Holder that enrolled it.
+    /// @param task Task id.
+    /// @param datasetCommitment Dataset.
+    /// @param holder Holder that enrolled it.
     error ConsentLedgerDatasetEnrolled(uint256 task, bytes32 datasetCommitment, address holder);
 
     /// @notice Records a consent of the caller under `ref`.
-    /// @param ref Record reference (non-zero, unused by the caller). @param consentHash Consent document hash
-    /// (non-zero). @param datasetCommitment Dataset covered (non-zero). @param expiresAt Expiry timestamp, 0 = none.
+    /// @param ref Record reference (non-zero, unused by the caller).
+    /// @param consentHash Consent document hash
+    /// (non-zero).
+    /// @param datasetCommitment Dataset covered (non-zero).
+    /// @param expiresAt Expiry timestamp, 0 = none.
     function recordConsent(bytes32 ref, bytes32 consentHash, bytes32 datasetCommitment, uint64 expiresAt) external;
 
     /// @notice Revokes the caller's consent `ref`. Members enrolled under it may then be evicted between rounds.
@@ -74,21 +93,27 @@ interface IConsentLedger {
 
     /// @notice Records that `holder` enrolled `datasetCommitment` in `task`. Only `OPERATOR_ROLE`. Idempotent for
     /// the same holder; reverts if another holder enrolled the same commitment in the task.
-    /// @param task Task id. @param holder Data holder. @param datasetCommitment Dataset.
+    /// @param task Task id.
+    /// @param holder Data holder.
+    /// @param datasetCommitment Dataset.
     function recordProvenance(uint256 task, address holder, bytes32 datasetCommitment) external;
 
     /// @notice The consent record `(holder, ref)` (all zero if none).
-    /// @param holder Data holder. @param ref Record reference.
+    /// @param holder Data holder.
+    /// @param ref Record reference.
     /// @return The record.
     function consent(address holder, bytes32 ref) external view returns (Consent memory);
 
     /// @notice Whether `(holder, ref)` exists, is not revoked, has not expired and covers `datasetCommitment`.
-    /// @param holder Data holder. @param ref Record reference. @param datasetCommitment Dataset expected.
+    /// @param holder Data holder.
+    /// @param ref Record reference.
+    /// @param datasetCommitment Dataset expected.
     /// @return True if valid.
     function isConsentValid(address holder, bytes32 ref, bytes32 datasetCommitment) external view returns (bool);
 
     /// @notice Who enrolled `datasetCommitment` in `task`, and when.
-    /// @param datasetCommitment Dataset. @param task Task id.
+    /// @param datasetCommitment Dataset.
+    /// @param task Task id.
     /// @return The provenance record (holder 0 if never enrolled).
     function provenance(bytes32 datasetCommitment, uint256 task) external view returns (Provenance memory);
 }

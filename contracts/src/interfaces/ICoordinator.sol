@@ -58,7 +58,7 @@ interface ICoordinator {
     }
 
     /// @notice Arguments of `createTask`.
-    /// @dev Amounts must fit in 128 bits. `requiredStake > 0`, `cohortSize > 0`, `minRevealers <= cohortSize`,
+    /// @dev Amounts must fit in 128 bits (`rewardPerRound` in 120 bits). `requiredStake > 0`, `cohortSize > 0`, `minRevealers <= cohortSize`,
     /// `aggregator != 0`, `initialModelHash != 0`, and every duration used by `mode` must be > 0.
     struct TaskParams {
         bytes32 specHash;
@@ -99,9 +99,11 @@ interface ICoordinator {
     }
 
     /// @notice What the aggregator submits.
-    /// @param modelHash Hash of the new global model (non-zero). @param metricsHash Hash of its metrics.
+    /// @param modelHash Hash of the new global model (non-zero).
+    /// @param metricsHash Hash of its metrics.
     /// @param rewardsRoot OpenZeppelin-standard Merkle root over `keccak256(bytes.concat(keccak256(abi.encode(
-    /// account, amount))))`. @param rewardTotal Sum of the leaves' amounts, `<= min(rewardPerRound, pool)`.
+    /// account, amount))))`.
+    /// @param rewardTotal Sum of the leaves' amounts, `<= min(rewardPerRound, pool)`.
     /// @param revealDigest Must equal the round's on-chain `revealDigest` (the aggregate used exactly that set).
     /// @param locator Where the model bytes are stored.
     struct Aggregate {
@@ -148,7 +150,8 @@ interface ICoordinator {
     /// @notice A member's activity markers in a task: each is the last round number in which it did that (0 =
     /// never).
     /// @dev `index` is the member's index in the registry's member list (meaningful while `joined`). `suspended`:
-    /// its stake fell below `requiredStake` after a slash; it may no longer act in rounds, only leave.
+    /// its stake fell below `requiredStake` after a slash; it may no longer advertise, commit or vote (it may finish
+    /// the steps of a round it already entered: share, reveal, unmask), and may leave or be evicted.
     struct MemberActivity {
         bool joined;
         bool suspended;
@@ -168,8 +171,12 @@ interface ICoordinator {
     // ================================================================== events
 
     /// @notice A task was created and its reward pool escrowed.
-    /// @param task Task id. @param owner Creator. @param aggregator Aggregator. @param mode Mode.
-    /// @param specHash Spec hash. @param rewardPool Escrowed pool.
+    /// @param task Task id.
+    /// @param owner Creator.
+    /// @param aggregator Aggregator.
+    /// @param mode Mode.
+    /// @param specHash Spec hash.
+    /// @param rewardPool Escrowed pool.
     event TaskCreated(
         uint256 indexed task,
         address indexed owner,
@@ -180,24 +187,38 @@ interface ICoordinator {
     );
 
     /// @notice A task was closed; the rest of its pool returned to the owner.
-    /// @param task Task id. @param refund Tokens returned.
+    /// @param task Task id.
+    /// @param refund Tokens returned.
     event TaskClosed(uint256 indexed task, uint256 refund);
 
     /// @notice An account joined a task.
-    /// @param task Task id. @param member Member. @param index Its index. @param stake Stake deposited.
+    /// @param task Task id.
+    /// @param member Member.
+    /// @param index Its index.
+    /// @param stake Stake deposited.
     event MemberJoined(uint256 indexed task, address indexed member, uint256 index, uint256 stake);
 
     /// @notice A member left a task and got its stake back.
-    /// @param task Task id. @param member Member. @param stake Stake returned.
+    /// @param task Task id.
+    /// @param member Member.
+    /// @param stake Stake returned.
     event MemberLeft(uint256 indexed task, address indexed member, uint256 stake);
 
     /// @notice A member whose consent is no longer valid was evicted; its stake was returned.
-    /// @param task Task id. @param member Member. @param by Caller. @param stake Stake returned.
+    /// @param task Task id.
+    /// @param member Member.
+    /// @param by Caller.
+    /// @param stake Stake returned.
     event MemberEvicted(uint256 indexed task, address indexed member, address indexed by, uint256 stake);
 
     /// @notice A round opened.
-    /// @param task Task id. @param round Round number. @param seed Cohort seed. @param memberCount Members `n`.
-    /// @param cohortStart `seed mod n`. @param cohortSize `c = min(cohortSize, n)`. @param phase First phase.
+    /// @param task Task id.
+    /// @param round Round number.
+    /// @param seed Cohort seed.
+    /// @param memberCount Members `n`.
+    /// @param cohortStart `seed mod n`.
+    /// @param cohortSize `c = min(cohortSize, n)`.
+    /// @param phase First phase.
     /// @param deadline Its deadline.
     event RoundOpened(
         uint256 indexed task,
@@ -211,31 +232,49 @@ interface ICoordinator {
     );
 
     /// @notice A round moved to `phase` (early close, deadline, abort).
-    /// @param task Task id. @param round Round. @param phase New phase. @param deadline Its deadline (0 if
-    /// untimed). @param eligible How many may act in it.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param phase New phase.
+    /// @param deadline Its deadline (0 if
+    /// untimed).
+    /// @param eligible How many may act in it.
     event PhaseAdvanced(uint256 indexed task, uint256 indexed round, Phase phase, uint256 deadline, uint256 eligible);
 
     /// @notice [SecAgg] A cohort member advertised its round keys.
-    /// @param task Task id. @param round Round. @param member Member. @param maskPk X25519 key for masks.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param member Member.
+    /// @param maskPk X25519 key for masks.
     /// @param encPk X25519 key for share encryption.
     event KeysAdvertised(
         uint256 indexed task, uint256 indexed round, address indexed member, bytes32 maskPk, bytes32 encPk
     );
 
     /// @notice [SecAgg] A member published its encrypted shares.
-    /// @param task Task id. @param round Round. @param member Member. @param sharesHash Hash of the blob.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param member Member.
+    /// @param sharesHash Hash of the blob.
     /// @param locator Blob locator.
     event KeysShared(
         uint256 indexed task, uint256 indexed round, address indexed member, bytes32 sharesHash, string locator
     );
 
     /// @notice A member committed to its update.
-    /// @param task Task id. @param round Round. @param member Member. @param commitment The commitment.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param member Member.
+    /// @param commitment The commitment.
     event UpdateCommitted(uint256 indexed task, uint256 indexed round, address indexed member, bytes32 commitment);
 
     /// @notice A member revealed its update.
-    /// @param task Task id. @param round Round. @param member Member. @param updateHash Update hash.
-    /// @param numExamples Training examples claimed. @param locator Update locator. @param revealDigest Running
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param member Member.
+    /// @param updateHash Update hash.
+    /// @param numExamples Training examples claimed.
+    /// @param locator Update locator.
+    /// @param revealDigest Running
     /// digest after this reveal.
     event UpdateRevealed(
         uint256 indexed task,
@@ -248,20 +287,32 @@ interface ICoordinator {
     );
 
     /// @notice [SecAgg] A revealer published its unmasking shares.
-    /// @param task Task id. @param round Round. @param member Member. @param sharesHash Hash of the blob.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param member Member.
+    /// @param sharesHash Hash of the blob.
     /// @param locator Blob locator.
     event SharesUnmasked(
         uint256 indexed task, uint256 indexed round, address indexed member, bytes32 sharesHash, string locator
     );
 
     /// @notice The aggregator refused a revealed update.
-    /// @param task Task id. @param round Round. @param member Member. @param reason Why.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param member Member.
+    /// @param reason Why.
     event UpdateExcluded(uint256 indexed task, uint256 indexed round, address indexed member, ExclusionReason reason);
 
     /// @notice The aggregator submitted an aggregate and posted its bond.
-    /// @param task Task id. @param round Round. @param modelHash New model hash. @param rewardsRoot Rewards root.
-    /// @param rewardTotal Rewards total. @param metricsHash Metrics hash. @param locator Model locator.
-    /// @param bond Bond posted. @param challengeDeadline End of the challenge window.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param modelHash New model hash.
+    /// @param rewardsRoot Rewards root.
+    /// @param rewardTotal Rewards total.
+    /// @param metricsHash Metrics hash.
+    /// @param locator Model locator.
+    /// @param bond Bond posted.
+    /// @param challengeDeadline End of the challenge window.
     event AggregateSubmitted(
         uint256 indexed task,
         uint256 indexed round,
@@ -275,41 +326,61 @@ interface ICoordinator {
     );
 
     /// @notice A member attested the aggregate.
-    /// @param task Task id. @param round Round. @param voter Member. @param weight Its stake.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param voter Member.
+    /// @param weight Its stake.
     event AggregateAttested(uint256 indexed task, uint256 indexed round, address indexed voter, uint256 weight);
 
     /// @notice A member challenged the aggregate.
-    /// @param task Task id. @param round Round. @param voter Member. @param weight Its stake.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param voter Member.
+    /// @param weight Its stake.
     /// @param challengeDeadline The (possibly extended) end of the window.
     event AggregateChallenged(
         uint256 indexed task, uint256 indexed round, address indexed voter, uint256 weight, uint256 challengeDeadline
     );
 
     /// @notice The aggregate was accepted: model appended, rewards claimable, bond returned.
-    /// @param task Task id. @param round Round. @param modelHash Model hash. @param version Model registry index.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param modelHash Model hash.
+    /// @param version Model registry index.
     /// @param rewardTotal Rewards made claimable.
     event RoundFinalized(
         uint256 indexed task, uint256 indexed round, bytes32 indexed modelHash, uint256 version, uint256 rewardTotal
     );
 
     /// @notice The aggregate was rejected by the dispute: bond forfeited to the pool.
-    /// @param task Task id. @param round Round. @param attestWeight Attesting stake. @param challengeWeight
-    /// Challenging stake.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param attestWeight Attesting stake.
+    /// @param challengeWeight Challenging stake.
     event RoundRejected(uint256 indexed task, uint256 indexed round, uint256 attestWeight, uint256 challengeWeight);
 
     /// @notice A reward was claimed.
-    /// @param task Task id. @param round Round. @param account Claimer. @param amount Tokens paid.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param account Claimer.
+    /// @param amount Tokens paid.
     event RewardClaimed(uint256 indexed task, uint256 indexed round, address indexed account, uint256 amount);
 
     /// @notice A member that committed and did not reveal was slashed.
-    /// @param task Task id. @param round Round. @param member Slashed member. @param by Caller (bounty receiver).
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param member Slashed member.
+    /// @param by Caller (bounty receiver).
     /// @param amount Tokens taken.
     event NonRevealerSlashed(
         uint256 indexed task, uint256 indexed round, address indexed member, address by, uint256 amount
     );
 
     /// @notice A voter on the losing side of a dispute was slashed.
-    /// @param task Task id. @param round Round. @param voter Slashed voter. @param by Caller (bounty receiver).
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param voter Slashed voter.
+    /// @param by Caller (bounty receiver).
     /// @param amount Tokens taken.
     event LoserSlashed(uint256 indexed task, uint256 indexed round, address indexed voter, address by, uint256 amount);
 
@@ -324,11 +395,13 @@ interface ICoordinator {
     error CoordinatorInvalidParams(uint256 field);
 
     /// @notice The caller is not the task's owner.
-    /// @param task Task id. @param account Caller.
+    /// @param task Task id.
+    /// @param account Caller.
     error CoordinatorNotTaskOwner(uint256 task, address account);
 
     /// @notice The caller is not the task's aggregator.
-    /// @param task Task id. @param account Caller.
+    /// @param task Task id.
+    /// @param account Caller.
     error CoordinatorNotAggregator(uint256 task, address account);
 
     /// @notice The task is closed.
@@ -336,109 +409,156 @@ interface ICoordinator {
     error CoordinatorTaskClosed(uint256 task);
 
     /// @notice The task already ran `maxRounds` rounds.
-    /// @param task Task id. @param maxRounds Limit.
+    /// @param task Task id.
+    /// @param maxRounds Limit.
     error CoordinatorMaxRoundsReached(uint256 task, uint256 maxRounds);
 
     /// @notice Too few members to open a round.
-    /// @param task Task id. @param members Current count. @param required `max(1, minRevealers)`.
+    /// @param task Task id.
+    /// @param members Current count.
+    /// @param required `max(1, minRevealers)`.
     error CoordinatorNotEnoughMembers(uint256 task, uint256 members, uint256 required);
 
     /// @notice A round of the task is in progress (open or disputed).
-    /// @param task Task id. @param round The round in progress.
+    /// @param task Task id.
+    /// @param round The round in progress.
     error CoordinatorRoundInProgress(uint256 task, uint256 round);
 
     /// @notice The round is not in the phase the call needs (too early or too late, or no such round).
-    /// @param task Task id. @param round Round. @param expected Phase needed. @param actual Current phase.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param expected Phase needed.
+    /// @param actual Current phase.
     error CoordinatorWrongPhase(uint256 task, uint256 round, Phase expected, Phase actual);
 
     /// @notice The phase's deadline has not passed yet.
-    /// @param task Task id. @param round Round. @param deadline Deadline.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param deadline Deadline.
     error CoordinatorTooEarly(uint256 task, uint256 round, uint256 deadline);
 
     /// @notice The phase's deadline has passed.
-    /// @param task Task id. @param round Round. @param deadline Deadline.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param deadline Deadline.
     error CoordinatorTooLate(uint256 task, uint256 round, uint256 deadline);
 
     /// @notice The account is already a member of the task.
-    /// @param task Task id. @param account Account.
+    /// @param task Task id.
+    /// @param account Account.
     error CoordinatorAlreadyMember(uint256 task, address account);
 
     /// @notice The account is not a member of the task (or joined after the round opened).
-    /// @param task Task id. @param account Account.
+    /// @param task Task id.
+    /// @param account Account.
     error CoordinatorNotMember(uint256 task, address account);
 
     /// @notice Stake below the task's `requiredStake`.
-    /// @param task Task id. @param stake Given stake. @param required Required stake.
+    /// @param task Task id.
+    /// @param stake Given stake.
+    /// @param required Required stake.
     error CoordinatorStakeTooLow(uint256 task, uint256 stake, uint256 required);
 
     /// @notice The member's stake fell below `requiredStake` after a slash; it may only leave.
-    /// @param task Task id. @param account Member.
+    /// @param task Task id.
+    /// @param account Member.
     error CoordinatorSuspended(uint256 task, address account);
 
     /// @notice No valid consent `(holder, consentRef)` covering the dataset.
-    /// @param holder Data holder. @param consentRef Consent reference.
+    /// @param holder Data holder.
+    /// @param consentRef Consent reference.
     error CoordinatorConsentInvalid(address holder, bytes32 consentRef);
 
-    /// @notice Eviction refused: the member's consent is still valid.
-    /// @param task Task id. @param account Member.
+    /// @notice Eviction refused: the member's consent is still valid and it is not suspended.
+    /// @param task Task id.
+    /// @param account Member.
     error CoordinatorConsentStillValid(uint256 task, address account);
 
     /// @notice The member is not in the round's cohort.
-    /// @param task Task id. @param round Round. @param account Member.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param account Member.
     error CoordinatorNotInCohort(uint256 task, uint256 round, address account);
 
     /// @notice The member has not done the previous step of this round (advertise, share, commit, reveal).
-    /// @param task Task id. @param round Round. @param account Member.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param account Member.
     error CoordinatorNotEligible(uint256 task, uint256 round, address account);
 
     /// @notice The member already did this step in this round (double commit, double vote, ...).
-    /// @param task Task id. @param round Round. @param account Member.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param account Member.
     error CoordinatorAlreadyActed(uint256 task, uint256 round, address account);
 
     /// @notice A zero commitment (or model hash) was given.
-    /// @param task Task id. @param round Round.
+    /// @param task Task id.
+    /// @param round Round.
     error CoordinatorZeroValue(uint256 task, uint256 round);
 
     /// @notice The revealed values do not match the commitment.
-    /// @param task Task id. @param round Round. @param account Member.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param account Member.
     error CoordinatorCommitmentMismatch(uint256 task, uint256 round, address account);
 
     /// @notice A slash is pending against the member (it committed and did not reveal, or voted on the losing
     /// side, in `round`); it must be slashed before it may act again or leave.
-    /// @param task Task id. @param account Member. @param round Round of the misbehaviour.
+    /// @param task Task id.
+    /// @param account Member.
+    /// @param round Round of the misbehaviour.
     error CoordinatorSlashPending(uint256 task, address account, uint256 round);
 
     /// @notice The aggregate's reveal digest is not the round's.
-    /// @param task Task id. @param round Round. @param expected On-chain digest. @param actual Submitted digest.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param expected On-chain digest.
+    /// @param actual Submitted digest.
     error CoordinatorDigestMismatch(uint256 task, uint256 round, bytes32 expected, bytes32 actual);
 
     /// @notice `rewardTotal` exceeds `min(rewardPerRound, pool)`.
-    /// @param task Task id. @param round Round. @param rewardTotal Submitted total. @param max Allowed maximum.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param rewardTotal Submitted total.
+    /// @param max Allowed maximum.
     error CoordinatorRewardTooLarge(uint256 task, uint256 round, uint256 rewardTotal, uint256 max);
 
     /// @notice The aggregator may not vote on its own aggregate.
-    /// @param task Task id. @param account Aggregator.
+    /// @param task Task id.
+    /// @param account Aggregator.
     error CoordinatorAggregatorCannotVote(uint256 task, address account);
 
     /// @notice Reward already claimed.
-    /// @param task Task id. @param round Round. @param account Claimer.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param account Claimer.
     error CoordinatorAlreadyClaimed(uint256 task, uint256 round, address account);
 
     /// @notice The Merkle proof does not prove `(account, amount)` under the round's root.
-    /// @param task Task id. @param round Round. @param account Claimer.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param account Claimer.
     error CoordinatorInvalidProof(uint256 task, uint256 round, address account);
 
     /// @notice The claim exceeds what is left of the round's `rewardTotal`.
-    /// @param task Task id. @param round Round. @param amount Claimed. @param remaining Left to claim.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param amount Claimed.
+    /// @param remaining Left to claim.
     error CoordinatorClaimExceedsTotal(uint256 task, uint256 round, uint256 amount, uint256 remaining);
 
     /// @notice No on-chain evidence for this slash (the member revealed, did not commit, did not vote on the
     /// losing side, or the round has no losers).
-    /// @param task Task id. @param round Round. @param account Member.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param account Member.
     error CoordinatorNoEvidence(uint256 task, uint256 round, address account);
 
     /// @notice Already slashed for this round.
-    /// @param task Task id. @param round Round. @param account Member.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param account Member.
     error CoordinatorAlreadySlashed(uint256 task, uint256 round, address account);
 
     // ================================================================== tasks
@@ -459,7 +579,9 @@ interface ICoordinator {
     /// @notice Joins `taskId`: pulls `stake >= requiredStake` from the caller into the vault (the caller approves
     /// the vault), requires the caller's valid consent `consentRef` covering `datasetCommitment`, records
     /// provenance. Members joining during a round take part from the next one.
-    /// @param taskId Task id. @param stake Stake. @param datasetCommitment Dataset commitment.
+    /// @param taskId Task id.
+    /// @param stake Stake.
+    /// @param datasetCommitment Dataset commitment.
     /// @param consentRef Consent record reference in the ledger.
     function join(uint256 taskId, uint256 stake, bytes32 datasetCommitment, bytes32 consentRef) external;
 
@@ -468,9 +590,11 @@ interface ICoordinator {
     /// @param taskId Task id.
     function leave(uint256 taskId) external;
 
-    /// @notice Evicts a member whose consent was revoked or expired, between rounds (stake returned, no slash).
-    /// Anyone may call. Refused while a slash is pending against the member.
-    /// @param taskId Task id. @param member Member.
+    /// @notice Evicts, between rounds, a member whose consent was revoked or expired, or that is suspended (its
+    /// stake fell below `requiredStake` after a slash): the rest of its stake is returned, no slash. Anyone may
+    /// call. Refused while a slash is pending against the member.
+    /// @param taskId Task id.
+    /// @param member Member.
     function evict(uint256 taskId, address member) external;
 
     // ================================================================== rounds
@@ -482,21 +606,33 @@ interface ICoordinator {
     function openRound(uint256 taskId) external returns (uint256 roundNumber);
 
     /// @notice [SecAgg] A cohort member publishes its two X25519 public keys for the round.
-    /// @param taskId Task id. @param roundNumber Round. @param maskPk Masking key. @param encPk Encryption key.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param maskPk Masking key.
+    /// @param encPk Encryption key.
     function advertiseKeys(uint256 taskId, uint256 roundNumber, bytes32 maskPk, bytes32 encPk) external;
 
     /// @notice [SecAgg] A member that advertised publishes the hash and locator of its encrypted shares.
-    /// @param taskId Task id. @param roundNumber Round. @param sharesHash Blob hash. @param locator Blob locator.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param sharesHash Blob hash.
+    /// @param locator Blob locator.
     function shareKeys(uint256 taskId, uint256 roundNumber, bytes32 sharesHash, string calldata locator) external;
 
     /// @notice Commits to an update: `commitment = keccak256(abi.encode(task, round, member, updateHash, salt))`.
     /// Cohort members (SecAgg: those that shared).
-    /// @param taskId Task id. @param roundNumber Round. @param commitment Non-zero commitment.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param commitment Non-zero commitment.
     function commit(uint256 taskId, uint256 roundNumber, bytes32 commitment) external;
 
     /// @notice Reveals the committed update. The caller must have committed and the values must match.
-    /// @param taskId Task id. @param roundNumber Round. @param updateHash Update hash. @param salt Salt.
-    /// @param numExamples Training examples (reported, not verified on-chain). @param locator Update locator.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param updateHash Update hash.
+    /// @param salt Salt.
+    /// @param numExamples Training examples (reported, not verified on-chain).
+    /// @param locator Update locator.
     function reveal(
         uint256 taskId,
         uint256 roundNumber,
@@ -507,32 +643,43 @@ interface ICoordinator {
     ) external;
 
     /// @notice [SecAgg] A revealer publishes the hash and locator of its unmasking shares.
-    /// @param taskId Task id. @param roundNumber Round. @param sharesHash Blob hash. @param locator Blob locator.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param sharesHash Blob hash.
+    /// @param locator Blob locator.
     function unmask(uint256 taskId, uint256 roundNumber, bytes32 sharesHash, string calldata locator) external;
 
     /// @notice The task's aggregator submits the aggregate and posts `aggregatorBond` (approves the vault).
     /// Starts the challenge window.
-    /// @param taskId Task id. @param roundNumber Round. @param agg The aggregate.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param agg The aggregate.
     function submitAggregate(uint256 taskId, uint256 roundNumber, Aggregate calldata agg) external;
 
     /// @notice The aggregator records, during the aggregate phase, that it refused `member`'s revealed update.
     /// An excluded member gets no reward (verifiers check the rewards root leaves it out).
-    /// @param taskId Task id. @param roundNumber Round. @param member Revealer. @param reason Why.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Revealer.
+    /// @param reason Why.
     function recordExclusion(uint256 taskId, uint256 roundNumber, address member, ExclusionReason reason) external;
 
     /// @notice Votes for the aggregate with the caller's stake. Members that joined before the round opened,
     /// not the aggregator, once per round, during the challenge window.
-    /// @param taskId Task id. @param roundNumber Round.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
     function attest(uint256 taskId, uint256 roundNumber) external;
 
     /// @notice Votes against the aggregate with the caller's stake (same rules as `attest`). The first challenge
     /// extends the window to at least `durations.challenge` from then.
-    /// @param taskId Task id. @param roundNumber Round.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
     function challenge(uint256 taskId, uint256 roundNumber) external;
 
     /// @notice After the challenge window: accepts the aggregate if unchallenged or if attesting weight >
     /// challenging weight (ties reject), otherwise rejects it. Anyone may call.
-    /// @param taskId Task id. @param roundNumber Round.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
     function finalize(uint256 taskId, uint256 roundNumber) external;
 
     /// @notice Moves the current round's expired phases forward (at most one step per phase). Anyone may call.
@@ -543,18 +690,24 @@ interface ICoordinator {
     // ================================================================== rewards and slashing
 
     /// @notice Claims `amount` from a finalized round's rewards root. Once per account and round.
-    /// @param taskId Task id. @param roundNumber Round. @param amount Leaf amount.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param amount Leaf amount.
     /// @param proof Merkle proof of the leaf `keccak256(bytes.concat(keccak256(abi.encode(msg.sender, amount))))`.
     function claim(uint256 taskId, uint256 roundNumber, uint256 amount, bytes32[] calldata proof) external;
 
     /// @notice Slashes `nonRevealSlash` from a member that committed and did not reveal in a finalized or
     /// rejected round (not aborted). Half to the caller, half to the pool.
-    /// @param taskId Task id. @param roundNumber Round. @param member Culprit.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Culprit.
     function slashNonRevealer(uint256 taskId, uint256 roundNumber, address member) external;
 
     /// @notice Slashes `disputeSlash` from a voter on the losing side of a disputed round (challengers of an
     /// accepted aggregate, attesters of a rejected one). Half to the caller, half to the pool.
-    /// @param taskId Task id. @param roundNumber Round. @param voter Culprit.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param voter Culprit.
     function slashLoser(uint256 taskId, uint256 roundNumber, address voter) external;
 
     // ================================================================== views
@@ -585,7 +738,8 @@ interface ICoordinator {
     function task(uint256 taskId) external view returns (Task memory);
 
     /// @notice A round, with expired deadlines accounted for.
-    /// @param taskId Task id. @param roundNumber Round.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
     /// @return The round (all zero if not opened).
     function round(uint256 taskId, uint256 roundNumber) external view returns (Round memory);
 
@@ -600,24 +754,33 @@ interface ICoordinator {
     function currentPhase(uint256 taskId) external view returns (Phase);
 
     /// @notice Whether `member` is in round `roundNumber`'s cohort.
-    /// @param taskId Task id. @param roundNumber Round. @param member Account.
+    /// @dev Exact while the round is in progress (indices are stable then); for past rounds it uses the member's
+    /// current index, which may have changed since (leave/evict swap the last member into the freed index).
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Account.
     /// @return True if in the cohort.
     function isInCohort(uint256 taskId, uint256 roundNumber, address member) external view returns (bool);
 
     /// @notice `member`'s activity markers in the task.
-    /// @param taskId Task id. @param member Account.
+    /// @param taskId Task id.
+    /// @param member Account.
     /// @return The markers.
     function memberActivity(uint256 taskId, address member) external view returns (MemberActivity memory);
 
     /// @notice The commitment `member` made in `roundNumber` (0 if none, or if it committed in a later round
     /// since).
-    /// @param taskId Task id. @param roundNumber Round. @param member Account.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Account.
     /// @return The commitment.
     function commitmentOf(uint256 taskId, uint256 roundNumber, address member) external view returns (bytes32);
 
     /// @notice The round of a slash pending against `member` (0 if none): a non-reveal and a lost dispute.
-    /// @param taskId Task id. @param member Account.
-    /// @return nonRevealRound Round it committed and did not reveal. @return disputeRound Round it voted on the
+    /// @param taskId Task id.
+    /// @param member Account.
+    /// @return nonRevealRound Round it committed and did not reveal.
+    /// @return disputeRound Round it voted on the
     /// losing side.
     function pendingSlash(uint256 taskId, address member)
         external
@@ -625,12 +788,17 @@ interface ICoordinator {
         returns (uint256 nonRevealRound, uint256 disputeRound);
 
     /// @notice Whether `account` claimed its reward of `roundNumber`.
-    /// @param taskId Task id. @param roundNumber Round. @param account Account.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param account Account.
     /// @return True if claimed.
     function isClaimed(uint256 taskId, uint256 roundNumber, address account) external view returns (bool);
 
     /// @notice `keccak256(abi.encode(taskId, roundNumber, member, updateHash, salt))`.
-    /// @param taskId Task id. @param roundNumber Round. @param member Member. @param updateHash Update hash.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Member.
+    /// @param updateHash Update hash.
     /// @param salt Salt.
     /// @return The commitment.
     function computeCommitment(uint256 taskId, uint256 roundNumber, address member, bytes32 updateHash, bytes32 salt)
@@ -639,7 +807,8 @@ interface ICoordinator {
         returns (bytes32);
 
     /// @notice The rewards Merkle leaf `keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`.
-    /// @param account Account. @param amount Amount.
+    /// @param account Account.
+    /// @param amount Amount.
     /// @return The leaf.
     function rewardLeaf(address account, uint256 amount) external pure returns (bytes32);
 }

@@ -6,9 +6,12 @@ pragma solidity 0.8.24;
 /// version `k > 0` has `parentHash == version(k - 1).modelHash`. Written only by the coordinator (`OPERATOR_ROLE`).
 interface IModelRegistry {
     /// @notice One model version.
-    /// @param modelHash Hash of the model bytes. @param parentHash Hash of the previous version (0 for version 0).
-    /// @param round Round that produced it (0 for version 0). @param metricsHash Hash of its evaluation metrics
-    /// (0 for version 0). @param locator Where the model bytes are stored (content-addressed).
+    /// @param modelHash Hash of the model bytes.
+    /// @param parentHash Hash of the previous version (0 for version 0).
+    /// @param round Round that produced it (0 for version 0).
+    /// @param metricsHash Hash of its evaluation metrics
+    /// (0 for version 0).
+    /// @param locator Where the model bytes are stored (content-addressed).
     struct ModelVersion {
         bytes32 modelHash;
         bytes32 parentHash;
@@ -18,9 +21,13 @@ interface IModelRegistry {
     }
 
     /// @notice A version was appended (version 0 included).
-    /// @param task Task id. @param version Index of the new version. @param modelHash Its hash.
-    /// @param parentHash Hash of the previous version (0 for version 0). @param round Producing round.
-    /// @param metricsHash Metrics hash. @param locator Storage locator.
+    /// @param task Task id.
+    /// @param version Index of the new version.
+    /// @param modelHash Its hash.
+    /// @param parentHash Hash of the previous version (0 for version 0).
+    /// @param round Producing round.
+    /// @param metricsHash Metrics hash.
+    /// @param locator Storage locator.
     event ModelVersionAppended(
         uint256 indexed task,
         uint256 indexed version,
@@ -44,20 +51,30 @@ interface IModelRegistry {
     error ModelRegistryZeroHash(uint256 task);
 
     /// @notice The round of an appended version is not greater than the head's.
-    /// @param task Task id. @param round Given round. @param headRound Round of the current head.
+    /// @param task Task id.
+    /// @param round Given round.
+    /// @param headRound Round of the current head.
     error ModelRegistryRoundNotIncreasing(uint256 task, uint256 round, uint256 headRound);
 
     /// @notice No version with this index.
-    /// @param task Task id. @param version Index asked for. @param count Number of versions.
+    /// @param task Task id.
+    /// @param version Index asked for.
+    /// @param count Number of versions.
     error ModelRegistryVersionOutOfRange(uint256 task, uint256 version, uint256 count);
 
     /// @notice Records version 0 of `task`. Only `OPERATOR_ROLE`, once per task.
-    /// @param task Task id. @param modelHash Initial model hash (non-zero). @param locator Storage locator.
+    /// @param task Task id.
+    /// @param modelHash Initial model hash (non-zero).
+    /// @param locator Storage locator.
     function initializeTask(uint256 task, bytes32 modelHash, string calldata locator) external;
 
     /// @notice Appends a version whose parent is the current head. Only `OPERATOR_ROLE`.
-    /// @param task Task id. @param modelHash New model hash (non-zero). @param round Producing round (greater
-    /// than the head's). @param locator Storage locator. @param metricsHash Metrics hash.
+    /// @param task Task id.
+    /// @param modelHash New model hash (non-zero).
+    /// @param round Producing round (greater
+    /// than the head's).
+    /// @param locator Storage locator.
+    /// @param metricsHash Metrics hash.
     /// @return version Index of the new version.
     function append(uint256 task, bytes32 modelHash, uint256 round, string calldata locator, bytes32 metricsHash)
         external
@@ -79,7 +96,8 @@ interface IModelRegistry {
     function versionCount(uint256 task) external view returns (uint256);
 
     /// @notice Version `index` of `task`.
-    /// @param task Task id. @param index Version index.
+    /// @param task Task id.
+    /// @param index Version index.
     /// @return The version.
     function version(uint256 task, uint256 index) external view returns (ModelVersion memory);
 }

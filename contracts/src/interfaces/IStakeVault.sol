@@ -12,44 +12,63 @@ interface IStakeVault {
     // ------------------------------------------------------------------ events
 
     /// @notice A member's stake was pulled into the vault.
-    /// @param task Task id. @param account Member. @param amount Tokens received.
+    /// @param task Task id.
+    /// @param account Member.
+    /// @param amount Tokens received.
     event StakeDeposited(uint256 indexed task, address indexed account, uint256 amount);
 
     /// @notice A member's whole stake was returned.
-    /// @param task Task id. @param account Member. @param amount Tokens sent back.
+    /// @param task Task id.
+    /// @param account Member.
+    /// @param amount Tokens sent back.
     event StakeReleased(uint256 indexed task, address indexed account, uint256 amount);
 
     /// @notice Part of a member's stake was slashed: `bounty` went to `bountyTo`, the rest to the task's pool.
-    /// @param task Task id. @param account Slashed member. @param amount Total taken from the stake.
-    /// @param bountyTo Receiver of the bounty. @param bounty Tokens paid to `bountyTo`.
+    /// @param task Task id.
+    /// @param account Slashed member.
+    /// @param amount Total taken from the stake.
+    /// @param bountyTo Receiver of the bounty.
+    /// @param bounty Tokens paid to `bountyTo`.
     event StakeSlashed(uint256 indexed task, address indexed account, uint256 amount, address bountyTo, uint256 bounty);
 
     /// @notice Tokens were added to a task's reward pool.
-    /// @param task Task id. @param from Payer. @param amount Tokens received.
+    /// @param task Task id.
+    /// @param from Payer.
+    /// @param amount Tokens received.
     event PoolFunded(uint256 indexed task, address indexed from, uint256 amount);
 
     /// @notice A task's whole remaining pool was paid out (task closed).
-    /// @param task Task id. @param to Receiver. @param amount Tokens sent.
+    /// @param task Task id.
+    /// @param to Receiver.
+    /// @param amount Tokens sent.
     event PoolWithdrawn(uint256 indexed task, address indexed to, uint256 amount);
 
     /// @notice An aggregator bond was posted.
-    /// @param task Task id. @param from Aggregator. @param amount Tokens received.
+    /// @param task Task id.
+    /// @param from Aggregator.
+    /// @param amount Tokens received.
     event BondPosted(uint256 indexed task, address indexed from, uint256 amount);
 
     /// @notice An aggregator bond was returned.
-    /// @param task Task id. @param to Aggregator. @param amount Tokens sent.
+    /// @param task Task id.
+    /// @param to Aggregator.
+    /// @param amount Tokens sent.
     event BondReleased(uint256 indexed task, address indexed to, uint256 amount);
 
     /// @notice An aggregator bond was forfeited to the task's pool.
-    /// @param task Task id. @param amount Tokens moved from bonds to the pool.
+    /// @param task Task id.
+    /// @param amount Tokens moved from bonds to the pool.
     event BondForfeited(uint256 indexed task, uint256 amount);
 
     /// @notice Rewards moved from a task's pool to its claimable balance.
-    /// @param task Task id. @param amount Tokens allocated.
+    /// @param task Task id.
+    /// @param amount Tokens allocated.
     event RewardsAllocated(uint256 indexed task, uint256 amount);
 
     /// @notice A claimed reward was paid.
-    /// @param task Task id. @param to Receiver. @param amount Tokens sent.
+    /// @param task Task id.
+    /// @param to Receiver.
+    /// @param amount Tokens sent.
     event RewardPaid(uint256 indexed task, address indexed to, uint256 amount);
 
     // ------------------------------------------------------------------ errors
@@ -61,68 +80,92 @@ interface IStakeVault {
     error StakeVaultZeroAddress();
 
     /// @notice The vault received a different amount than requested (fee-on-transfer tokens are not supported).
-    /// @param expected Amount requested. @param received Amount the vault's balance actually grew by.
+    /// @param expected Amount requested.
+    /// @param received Amount the vault's balance actually grew by.
     error StakeVaultTransferMismatch(uint256 expected, uint256 received);
 
     /// @notice A task's pool is smaller than the amount asked for.
-    /// @param task Task id. @param available Pool balance. @param requested Amount asked for.
+    /// @param task Task id.
+    /// @param available Pool balance.
+    /// @param requested Amount asked for.
     error StakeVaultInsufficientPool(uint256 task, uint256 available, uint256 requested);
 
     /// @notice A task's bonds are smaller than the amount asked for.
-    /// @param task Task id. @param available Bond balance. @param requested Amount asked for.
+    /// @param task Task id.
+    /// @param available Bond balance.
+    /// @param requested Amount asked for.
     error StakeVaultInsufficientBond(uint256 task, uint256 available, uint256 requested);
 
     /// @notice A task's claimable balance is smaller than the amount asked for.
-    /// @param task Task id. @param available Claimable balance. @param requested Amount asked for.
+    /// @param task Task id.
+    /// @param available Claimable balance.
+    /// @param requested Amount asked for.
     error StakeVaultInsufficientClaimable(uint256 task, uint256 available, uint256 requested);
 
     // ------------------------------------------------------------------ operator (coordinator)
 
     /// @notice Pulls `amount` from `from` (who approved the vault) and adds it to `from`'s stake in `task`.
-    /// @param task Task id. @param from Member paying the stake. @param amount Tokens to pull (> 0).
+    /// @param task Task id.
+    /// @param from Member paying the stake.
+    /// @param amount Tokens to pull (> 0).
     function depositStake(uint256 task, address from, uint256 amount) external;
 
     /// @notice Returns `account`'s whole stake in `task` to it (no-op returning 0 if it has none left).
-    /// @param task Task id. @param account Member.
+    /// @param task Task id.
+    /// @param account Member.
     /// @return amount Tokens returned.
     function releaseStake(uint256 task, address account) external returns (uint256 amount);
 
     /// @notice Takes `min(amount, stake)` from `account`'s stake: half (rounded down) to `bountyTo`, the rest to
     /// the task's pool.
-    /// @param task Task id. @param account Member slashed. @param amount Slash asked for.
+    /// @param task Task id.
+    /// @param account Member slashed.
+    /// @param amount Slash asked for.
     /// @param bountyTo Receiver of the bounty.
-    /// @return taken Tokens taken from the stake. @return remaining Stake left.
+    /// @return taken Tokens taken from the stake.
+    /// @return remaining Stake left.
     function slashStake(uint256 task, address account, uint256 amount, address bountyTo)
         external
         returns (uint256 taken, uint256 remaining);
 
     /// @notice Pulls `amount` from `from` into `task`'s reward pool.
-    /// @param task Task id. @param from Payer (approved the vault). @param amount Tokens (> 0).
+    /// @param task Task id.
+    /// @param from Payer (approved the vault).
+    /// @param amount Tokens (> 0).
     function fundPool(uint256 task, address from, uint256 amount) external;
 
     /// @notice Pays `task`'s whole pool to `to`.
-    /// @param task Task id. @param to Receiver.
+    /// @param task Task id.
+    /// @param to Receiver.
     /// @return amount Tokens paid.
     function withdrawPool(uint256 task, address to) external returns (uint256 amount);
 
     /// @notice Pulls an aggregator bond of `amount` from `from`.
-    /// @param task Task id. @param from Aggregator (approved the vault). @param amount Tokens (may be 0: no-op).
+    /// @param task Task id.
+    /// @param from Aggregator (approved the vault).
+    /// @param amount Tokens (may be 0: no-op).
     function postBond(uint256 task, address from, uint256 amount) external;
 
     /// @notice Returns `amount` of `task`'s bonds to `to`.
-    /// @param task Task id. @param to Aggregator. @param amount Tokens (may be 0: no-op).
+    /// @param task Task id.
+    /// @param to Aggregator.
+    /// @param amount Tokens (may be 0: no-op).
     function releaseBond(uint256 task, address to, uint256 amount) external;
 
     /// @notice Moves `amount` of `task`'s bonds into its pool.
-    /// @param task Task id. @param amount Tokens (may be 0: no-op).
+    /// @param task Task id.
+    /// @param amount Tokens (may be 0: no-op).
     function forfeitBond(uint256 task, uint256 amount) external;
 
     /// @notice Moves `amount` from `task`'s pool to its claimable balance.
-    /// @param task Task id. @param amount Tokens (may be 0: no-op).
+    /// @param task Task id.
+    /// @param amount Tokens (may be 0: no-op).
     function allocateRewards(uint256 task, uint256 amount) external;
 
     /// @notice Pays `amount` of `task`'s claimable balance to `to`.
-    /// @param task Task id. @param to Receiver. @param amount Tokens (> 0).
+    /// @param task Task id.
+    /// @param to Receiver.
+    /// @param amount Tokens (> 0).
     function payReward(uint256 task, address to, uint256 amount) external;
 
     // ------------------------------------------------------------------ views
@@ -132,7 +175,8 @@ interface IStakeVault {
     function token() external view returns (IERC20);
 
     /// @notice `account`'s stake in `task`.
-    /// @param task Task id. @param account Member.
+    /// @param task Task id.
+    /// @param account Member.
     /// @return Tokens staked.
     function stakeOf(uint256 task, address account) external view returns (uint256);
 

@@ -7,21 +7,25 @@ import {ICoordinator} from "../interfaces/ICoordinator.sol";
 /// @notice Pure round arithmetic of the coordinator: cohort window and phase sequence. O(1), no storage.
 library RoundMath {
     /// @notice The round seed: `keccak256(abi.encode(prevrandao, task, round))`.
-    /// @param prevrandao `block.prevrandao` when the round opened. @param task Task id. @param round Round.
+    /// @param prevrandao `block.prevrandao` when the round opened.
+    /// @param task Task id.
+    /// @param round Round.
     /// @return The seed.
     function seed(uint256 prevrandao, uint256 task, uint256 round) internal pure returns (bytes32) {
         return keccak256(abi.encode(prevrandao, task, round));
     }
 
     /// @notice Start of the cohort window: `seed mod n` (requires `n > 0`).
-    /// @param seed_ Round seed. @param n Member count.
+    /// @param seed_ Round seed.
+    /// @param n Member count.
     /// @return start Window start index.
     function cohortStart(bytes32 seed_, uint256 n) internal pure returns (uint256 start) {
         return uint256(seed_) % n;
     }
 
     /// @notice Cohort size `c = min(cohortSize, n)`.
-    /// @param size Task's cohort size. @param n Member count.
+    /// @param size Task's cohort size.
+    /// @param n Member count.
     /// @return c Effective cohort size.
     function cohortSize(uint256 size, uint256 n) internal pure returns (uint256 c) {
         return size < n ? size : n;
@@ -29,7 +33,10 @@ library RoundMath {
 
     /// @notice Whether index `i` is in the window of `c` members starting at `start`, out of `n`.
     /// @dev `i < n && (i + n - start) mod n < c`; requires `start < n` when `i < n`.
-    /// @param i Member index. @param n Member count at open. @param start Window start. @param c Cohort size.
+    /// @param i Member index.
+    /// @param n Member count at open.
+    /// @param start Window start.
+    /// @param c Cohort size.
     /// @return True if in the cohort.
     function inCohort(uint256 i, uint256 n, uint256 start, uint256 c) internal pure returns (bool) {
         return i < n && (i + n - start) % n < c;
@@ -44,9 +51,12 @@ library RoundMath {
 
     /// @notice The phase that follows `current` when it closes with `acted` members having acted, and how many
     /// may act in it. Aborts as soon as fewer than `minRevealers` can still reveal.
-    /// @param current Closing phase (a timed phase before `Challenge`). @param mode Task mode.
-    /// @param acted Members that acted in `current`. @param minRevealers Effective minimum (>= 1).
-    /// @return next Next phase. @return eligible Members that may act in `next` (1 = the aggregator for
+    /// @param current Closing phase (a timed phase before `Challenge`).
+    /// @param mode Task mode.
+    /// @param acted Members that acted in `current`.
+    /// @param minRevealers Effective minimum (>= 1).
+    /// @return next Next phase.
+    /// @return eligible Members that may act in `next` (1 = the aggregator for
     /// `Aggregate`, 0 for terminal).
     function nextPhase(ICoordinator.Phase current, ICoordinator.Mode mode, uint256 acted, uint256 minRevealers)
         internal

@@ -301,9 +301,14 @@ contract Handler {
         uint256 id = tasks[taskSel % 2];
         uint256 rc = coord.currentRound(id);
         if (rc == 0) return;
-        (uint256 nr, uint256 dr) = coord.pendingSlash(id, actor(actorSel));
-        uint256 r = loser ? dr : nr;
-        if (r == 0) r = 1 + roundSel % rc; // no evidence: exercises the refusal
+        // the first actor from `actorSel` on with a pending slash of that kind, else a random (refused) one
+        uint256 r;
+        for (uint256 k; k < ACTORS && r == 0; ++k) {
+            (uint256 nr, uint256 dr) = coord.pendingSlash(id, actor(actorSel + k));
+            r = loser ? dr : nr;
+            if (r != 0) actorSel += k;
+        }
+        if (r == 0) r = 1 + roundSel % rc;
         vm.prank(actor(actorSel + 3));
         if (loser) {
             try coord.slashLoser(id, r, actor(actorSel)) {

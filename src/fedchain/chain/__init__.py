@@ -1,5 +1,19 @@
 """The chain client: backends, local signers, transactions, typed reverts, events, gas.
 
+==========================  =====================================================================
+module                      idea
+==========================  =====================================================================
+``backends``                ``connect("embedded" | "devnet" | "rpc")``: a ``ChainBackend`` owning
+                            a connected ``Web3``, with dev-only time travel, mining and funding
+``accounts``, ``keystore``  ``Signer`` (a local key that never shows itself), ``KeyStoreDir``
+``tx``, ``nonces``          ``Transactor``: estimate, sign locally, send, wait, decode reverts,
+                            record gas; per-sender nonces safe across threads
+``errors``                  ``ErrorDecoder`` and the typed exception classes of reverts
+``revert_data``             where web3 / eth-tester leave the revert data, per backend
+``events``                  ``EventCursor`` and ``EventReader``: restart-safe event reading
+``gas``                     ``GasLedger``: gas per role and phase, JSON audit files, rich tables
+==========================  =====================================================================
+
 >>> from fedchain.chain import Transactor, connect
 >>> with connect("embedded") as chain:
 ...     tx = Transactor(chain.w3, chain.funded_signer(), role="doc")

@@ -90,9 +90,7 @@ class Signer:
             raise AccountError("private key is not a valid secp256k1 key") from None
 
     @classmethod
-    def from_env(
-        cls, var: str = DEFAULT_KEY_ENV, *, environ: Mapping[str, str] | None = None
-    ) -> Signer:
+    def from_env(cls, var: str = DEFAULT_KEY_ENV, *, environ: Mapping[str, str] | None = None) -> Signer:
         """Read a hex private key from the environment variable ``var``.
 
         Raises

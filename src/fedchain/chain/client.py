@@ -46,17 +46,13 @@ def commitment(task: int, round_number: int, member: str, update_hash: bytes, sa
     if len(update_hash) != 32 or len(salt) != 32:
         raise ConfigError("update hash and salt must be 32 bytes each")
     types = ["uint256", "uint256", "address", "bytes32", "bytes32"]
-    return keccak(
-        encode(types, [task, round_number, to_checksum_address(member), update_hash, salt])
-    )
+    return keccak(encode(types, [task, round_number, to_checksum_address(member), update_hash, salt]))
 
 
 def next_reveal_digest(previous: bytes, member: str, update_hash: bytes) -> bytes:
     """One step of the round's running reveal digest: ``keccak256(abi.encode(prev, member, updateHash))``."""
     return keccak(
-        encode(
-            ["bytes32", "address", "bytes32"], [previous, to_checksum_address(member), update_hash]
-        )
+        encode(["bytes32", "address", "bytes32"], [previous, to_checksum_address(member), update_hash])
     )
 
 
@@ -69,11 +65,11 @@ def deploy_all(
 ) -> Deployment:
     """Deploy every contract, wire the coordinator in, and give up admin powers.
 
-    The coordinator receives ``OPERATOR_ROLE`` on the vault, both registries and the consent ledger; then the
-    deployer renounces ``DEFAULT_ADMIN_ROLE`` on those four, so no key can later grant itself the power to move
-    stakes or rewrite the model registry. With ``token=None`` a ``FedToken`` is deployed (the deployer keeps its
-    minter role, for devnets) and ``mint`` credits accounts; with an existing ERC-20 address, ``mint`` must be
-    empty.
+    The coordinator receives ``OPERATOR_ROLE`` on the vault, both registries and the consent ledger; then
+    the deployer renounces ``DEFAULT_ADMIN_ROLE`` on those four, so no key can later grant itself the power
+    to move stakes or rewrite the model registry. With ``token=None`` a ``FedToken`` is deployed (the
+    deployer keeps its minter role, for devnets) and ``mint`` credits accounts; with an existing ERC-20
+    address, ``mint`` must be empty.
     """
     role = "deployer"
     first_block = tx.w3.eth.block_number + 1
@@ -125,7 +121,8 @@ class Fedchain:
     def __post_init__(self) -> None:
         if self.deployment.chain_id != self.w3.eth.chain_id:
             raise DeploymentError(
-                f"deployment is for chain {self.deployment.chain_id}, connected to chain {self.w3.eth.chain_id}"
+                f"deployment is for chain {self.deployment.chain_id}, "
+                f"connected to chain {self.w3.eth.chain_id}"
             )
 
         def bind(cls: type, name: str) -> object:

@@ -102,9 +102,7 @@ class Deployment:
             contracts = {str(k): str(v) for k, v in raw["contracts"].items()}
             for name, addr in contracts.items():
                 if not is_address(addr):
-                    raise DeploymentError(
-                        f"deployment file: {name} address {addr!r} is not an address"
-                    )
+                    raise DeploymentError(f"deployment file: {name} address {addr!r} is not an address")
             return cls(
                 chain_id=int(raw["chainId"]),
                 block=int(raw["block"]),

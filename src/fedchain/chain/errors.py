@@ -10,23 +10,13 @@ The typed class for an error name comes from a process-wide registry: a class re
 wins; otherwise a subclass named after the error is created once and cached, so
 ``except error_class("FixtureTooLarge")`` catches every later decode of that error.
 
-Where web3.py 8 leaves the revert data (see :func:`revert_data_from_exception`):
-
-- JSON-RPC nodes (anvil, geth, ...): a ``web3.exceptions.ContractLogicError`` (or its
-  ``ContractCustomError`` / ``ContractPanicError`` subclasses) whose ``.data`` is the hex string
-  of the full revert data (``"0x"`` when empty), for ``eth_call`` and ``eth_estimateGas`` alike.
-- eth-tester (``EthereumTesterProvider``): panics in ``eth_call`` arrive as web3's
-  ``ContractPanicError`` with hex ``.data``; everything else arrives as
-  ``eth_tester.exceptions.TransactionFailed`` whose only argument is the *text*
-  ``"execution reverted: <x>"``, where ``<x>`` is the decoded reason of an ``Error(string)`` or
-  the Python ``repr`` of the raw bytes (``b'\\xc4c\\xf0%...'``) for anything else.
+Where each backend leaves the revert data is documented in :mod:`fedchain.chain.revert_data`.
 """
 
 from __future__ import annotations
 
-import ast
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
@@ -34,19 +24,20 @@ from eth_abi import abi as eth_abi
 from eth_abi.exceptions import DecodingError
 from eth_utils.abi import function_signature_to_4byte_selector
 from eth_utils.address import to_checksum_address
-from web3.exceptions import ContractLogicError, Web3RPCError
 
+from fedchain.chain.revert_data import (
+    ERROR_STRING_SELECTOR,
+    PANIC_SELECTOR,
+    encode_reason,
+    revert_data_from_exception,
+    to_bytes,
+)
 from fedchain.exceptions import (
     ConfigError,
     ContractCustomError,
     ContractError,
     ContractPanicError,
 )
-
-ERROR_STRING_SELECTOR: Final = bytes.fromhex("08c379a0")
-"""Selector of ``Error(string)``, the encoding of ``require(cond, "reason")``."""
-PANIC_SELECTOR: Final = bytes.fromhex("4e487b71")
-"""Selector of ``Panic(uint256)``, raised by the compiler's own checks."""
 
 PANIC_CODES: Final[Mapping[int, str]] = {
     0x00: "generic compiler-inserted panic",
@@ -61,8 +52,6 @@ PANIC_CODES: Final[Mapping[int, str]] = {
     0x51: "call to a zero-initialised internal function",
 }
 """Meaning of each Solidity panic code."""
-
-_REVERT_PREFIX: Final = "execution reverted"
 
 
 class RevertReasonError(ContractPanicError):
@@ -239,9 +228,7 @@ def _normalize(param: Mapping[str, Any], value: Any) -> Any:
         element = dict(param, type=kind[: kind.rindex("[")])
         return tuple(_normalize(element, v) for v in value)
     if kind == "tuple":
-        return tuple(
-            _normalize(c, v) for c, v in zip(param.get("components", ()), value, strict=True)
-        )
+        return tuple(_normalize(c, v) for c, v in zip(param.get("components", ()), value, strict=True))
     if kind == "address":
         return to_checksum_address(value)
     return value
@@ -315,7 +302,7 @@ class ErrorDecoder:
         :class:`RevertReasonError`, a :class:`PanicCodeError`, an :class:`EmptyRevertError`, or
         an :class:`UnknownRevertError` for data nothing explains.
         """
-        raw = _to_bytes(data)
+        raw = to_bytes(data)
         if not raw:
             return EmptyRevertError()
         selector, body = raw[:4], raw[4:]
@@ -334,10 +321,7 @@ class ErrorDecoder:
             return UnknownRevertError(raw)
         try:
             values = eth_abi.decode(list(spec.arg_types), body)
-            args = {
-                n: _normalize(p, v)
-                for n, p, v in zip(spec.arg_names, spec.inputs, values, strict=True)
-            }
+            args = {n: _normalize(p, v) for n, p, v in zip(spec.arg_names, spec.inputs, values, strict=True)}
         except (DecodingError, OverflowError, ValueError):
             return UnknownRevertError(raw, f"malformed arguments for {spec.signature}")
         return error_class(spec.name)(spec.name, args)
@@ -352,95 +336,6 @@ class ErrorDecoder:
             return exc
         data = revert_data_from_exception(exc)
         return None if data is None else self.decode(data)
-
-
-def _to_bytes(data: bytes | str) -> bytes:
-    if isinstance(data, bytes | bytearray | memoryview):
-        return bytes(data)
-    text = data[2:] if data[:2] in ("0x", "0X") else data
-    try:
-        return bytes.fromhex(text)
-    except ValueError:
-        raise ConfigError("revert data is not hex") from None
-
-
-def encode_reason(reason: str) -> bytes:
-    """The ``Error(string)`` revert data for ``reason``."""
-    return ERROR_STRING_SELECTOR + eth_abi.encode(["string"], [reason])
-
-
-def revert_data_from_exception(exc: BaseException) -> bytes | None:
-    """Recover the raw revert data carried by an exception raised by web3.py or eth-tester.
-
-    Returns ``None`` when ``exc`` is not a revert. Reverts whose backend only kept the decoded
-    reason string (eth-tester does this for ``Error(string)``) are re-encoded as
-    ``Error(string)`` data, so callers always get bytes.
-    """
-    if isinstance(exc, ContractLogicError):
-        data: Any = exc.data
-        if isinstance(data, Mapping):
-            data = data.get("data") or data.get("result")
-        if isinstance(data, str) and data.startswith(("0x", "0X")):
-            try:
-                return _to_bytes(data)
-            except ConfigError:
-                pass
-        if isinstance(data, str) and data.startswith("Reverted 0x"):
-            try:
-                return _to_bytes(data.split(" ", 1)[1])
-            except ConfigError:
-                pass
-        return _from_message(exc.message or "")
-    if isinstance(exc, Web3RPCError):
-        response: Any = exc.rpc_response or {}
-        error = response.get("error") if isinstance(response, Mapping) else None
-        if isinstance(error, Mapping) and _REVERT_PREFIX in str(error.get("message", "")):
-            data = error.get("data")
-            if isinstance(data, str):
-                try:
-                    return _to_bytes(data)
-                except ConfigError:
-                    pass
-            return _from_message(str(error.get("message", "")))
-        return None
-    if _is_eth_tester_failure(exc):
-        return _from_tester_args(exc.args)
-    return None
-
-
-def _is_eth_tester_failure(exc: BaseException) -> bool:
-    try:
-        from eth_tester.exceptions import TransactionFailed
-    except ImportError:  # pragma: no cover - eth-tester is a dependency, but stay optional
-        return False
-    return isinstance(exc, TransactionFailed)
-
-
-def _from_tester_args(args: Sequence[Any]) -> bytes:
-    first = args[0] if args else b""
-    if isinstance(first, BaseException):  # eth-tester sometimes wraps the original error
-        return _from_tester_args(first.args)
-    if isinstance(first, bytes | bytearray):
-        return bytes(first)
-    return _from_message(str(first))
-
-
-def _from_message(message: str) -> bytes:
-    """Parse ``"execution reverted: <x>"``: ``<x>`` is a bytes repr or a reason string."""
-    text = message.strip()
-    if not text.startswith(_REVERT_PREFIX):
-        return encode_reason(text) if text else b""
-    rest = text[len(_REVERT_PREFIX) :].lstrip(":").strip()
-    if not rest:
-        return b""
-    if rest[:2] in ("b'", 'b"'):
-        try:
-            value = ast.literal_eval(rest)
-        except (ValueError, SyntaxError):
-            value = None
-        if isinstance(value, bytes):
-            return value
-    return encode_reason(rest)
 
 
 __all__ = [

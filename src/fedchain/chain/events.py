@@ -239,9 +239,7 @@ class EventReader:
                 continue
             for i, event in enumerate(events):
                 yield event
-                last_of_block = (
-                    i + 1 == len(events) or events[i + 1]["blockNumber"] != event["blockNumber"]
-                )
+                last_of_block = i + 1 == len(events) or events[i + 1]["blockNumber"] != event["blockNumber"]
                 if self.auto_commit and last_of_block:
                     self._advance(int(event["blockNumber"]))
             if self.auto_commit:
@@ -258,9 +256,7 @@ class EventReader:
         }
         logs: list[LogReceipt] = list(self.w3.eth.get_logs(params))
         decoded = [self._decode(log) for log in logs]
-        return sorted(
-            decoded, key=lambda e: (e["blockNumber"], e["transactionIndex"], e["logIndex"])
-        )
+        return sorted(decoded, key=lambda e: (e["blockNumber"], e["transactionIndex"], e["logIndex"]))
 
     def _decode(self, log: LogReceipt) -> EventData:
         topic = Web3.to_hex(log["topics"][0]).lower()

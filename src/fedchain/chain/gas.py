@@ -48,6 +48,9 @@ class GasRecord:
         Receipt status: 1 success, 0 reverted.
     effective_gas_price:
         Wei paid per gas unit (0 when the receipt does not say).
+    contract_name:
+        Name the transactor knows the contract by (``Transactor.deploy(..., name=...)`` or
+        :meth:`~fedchain.chain.tx.Transactor.name_contract`), else empty.
     """
 
     role: str
@@ -59,6 +62,7 @@ class GasRecord:
     block: int
     status: int = 1
     effective_gas_price: int = 0
+    contract_name: str = ""
 
     @property
     def fee_wei(self) -> int:
@@ -68,7 +72,7 @@ class GasRecord:
 
 @dataclass(frozen=True)
 class GasSummaryRow:
-    """Aggregate of the records sharing one ``(role, phase)``."""
+    """Aggregate of the records sharing one ``(role, phase)`` (and ``function``, if asked)."""
 
     role: str
     phase: str
@@ -76,6 +80,7 @@ class GasSummaryRow:
     total: int
     mean: float
     max: int
+    function: str = ""
 
 
 class GasLedger:
@@ -122,14 +127,16 @@ class GasLedger:
             if (role is None or r.role == role) and (phase is None or r.phase == phase)
         )
 
-    def summary(self) -> list[GasSummaryRow]:
-        """Count, total, mean and max gas per ``(role, phase)``, sorted by role then phase."""
-        groups: dict[tuple[str, str], list[int]] = {}
+    def summary(self, *, by_function: bool = False) -> list[GasSummaryRow]:
+        """Count, total, mean and max gas per ``(role, phase)``, sorted by role then phase;
+        with ``by_function``, per ``(role, phase, function)``."""
+        groups: dict[tuple[str, str, str], list[int]] = {}
         for r in self.records:
-            groups.setdefault((r.role, r.phase), []).append(r.gas_used)
+            key = (r.role, r.phase, r.function if by_function else "")
+            groups.setdefault(key, []).append(r.gas_used)
         return [
-            GasSummaryRow(role, phase, len(gas), sum(gas), sum(gas) / len(gas), max(gas))
-            for (role, phase), gas in sorted(groups.items())
+            GasSummaryRow(role, phase, len(gas), sum(gas), sum(gas) / len(gas), max(gas), function)
+            for (role, phase, function), gas in sorted(groups.items())
         ]
 
     def clear(self) -> None:
@@ -152,9 +159,7 @@ class GasLedger:
             if doc.get("format") != LEDGER_FORMAT:
                 raise ConfigError(f"not a gas ledger (format {doc.get('format')!r})")
             names = {f.name for f in fields(GasRecord)}
-            records = [
-                GasRecord(**{k: v for k, v in r.items() if k in names}) for r in doc["records"]
-            ]
+            records = [GasRecord(**{k: v for k, v in r.items() if k in names}) for r in doc["records"]]
         except ConfigError:
             raise
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -171,24 +176,19 @@ class GasLedger:
         return cls.from_json(Path(path).read_text())
 
 
-def gas_table(ledger: GasLedger, title: str = "Gas by role and phase") -> Table:
+def gas_table(ledger: GasLedger, title: str = "Gas by role and phase", *, by_function: bool = False) -> Table:
     """A ``rich`` table of :meth:`GasLedger.summary`, ready for ``Console().print``."""
     from rich.table import Table
 
     table = Table(title=title)
-    table.add_column("role")
-    table.add_column("phase")
+    keys = ["role", "phase", *(["function"] if by_function else [])]
+    for name in keys:
+        table.add_column(name)
     for name in ("txs", "total gas", "mean gas", "max gas"):
         table.add_column(name, justify="right")
-    for row in ledger.summary():
-        table.add_row(
-            row.role,
-            row.phase,
-            str(row.count),
-            f"{row.total:,}",
-            f"{row.mean:,.0f}",
-            f"{row.max:,}",
-        )
+    for row in ledger.summary(by_function=by_function):
+        labels = [row.role, row.phase, *([row.function] if by_function else [])]
+        table.add_row(*labels, str(row.count), f"{row.total:,}", f"{row.mean:,.0f}", f"{row.max:,}")
     return table
 
 

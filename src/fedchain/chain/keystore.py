@@ -84,16 +84,10 @@ class KeyStoreDir:
         """Every stored name, sorted."""
         if not self.root.is_dir():
             return []
-        return sorted(
-            p.stem for p in self.root.glob("*.json") if p.is_file() and _NAME.fullmatch(p.stem)
-        )
+        return sorted(p.stem for p in self.root.glob("*.json") if p.is_file() and _NAME.fullmatch(p.stem))
 
     def __contains__(self, name: object) -> bool:
-        return (
-            isinstance(name, str)
-            and _NAME.fullmatch(name) is not None
-            and self.path(name).is_file()
-        )
+        return isinstance(name, str) and _NAME.fullmatch(name) is not None and self.path(name).is_file()
 
     def __repr__(self) -> str:
         return f"KeyStoreDir({str(self.root)!r})"

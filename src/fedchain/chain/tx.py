@@ -108,6 +108,7 @@ class Transactor:
         self.timeout = timeout
         self.poll_latency = poll_latency
         self._abis: dict[int, Any] = {}
+        self._names: dict[str, str] = {}
         self._chain_id: int | None = None
         self._block_gas_limit: int | None = None
 
@@ -118,6 +119,10 @@ class Transactor:
 
     def __repr__(self) -> str:
         return f"Transactor({self.address}, role={self.role!r})"
+
+    def name_contract(self, address: str, name: str) -> None:
+        """Label ``address`` as ``name`` in the gas records of later transactions."""
+        self._names[to_checksum_address(address)] = name
 
     def _signer(self, signer: Signer | None) -> Signer:
         chosen = signer if signer is not None else self.signer
@@ -158,6 +163,7 @@ class Transactor:
         abi: Sequence[Mapping[str, Any]],
         bytecode: str | bytes,
         *args: Any,
+        name: str = "",
         signer: Signer | None = None,
         phase: str = "deploy",
         role: str | None = None,
@@ -165,6 +171,8 @@ class Transactor:
         gas: int | None = None,
     ) -> tuple[Contract, TxReceipt]:
         """Deploy a contract; returns it bound to its new address, and the receipt.
+
+        ``name`` labels the contract in gas records (see :meth:`name_contract`).
 
         Examples
         --------
@@ -180,7 +188,16 @@ class Transactor:
         factory = self.w3.eth.contract(abi=abi_list, bytecode=HexBytes(bytecode))
         constructor = cast(_Buildable, factory.constructor(*args))
         receipt = self._send(
-            self._signer(signer), constructor, phase, role, value, gas, "constructor", "", "deploy"
+            self._signer(signer),
+            constructor,
+            phase,
+            role,
+            value,
+            gas,
+            "constructor",
+            "",
+            "deploy",
+            name=name,
         )
         address = receipt["contractAddress"]
         if address is None:  # pragma: no cover - a mined deployment always has an address
@@ -250,6 +267,8 @@ class Transactor:
         function: str,
         contract: str,
         context: str,
+        *,
+        name: str = "",
     ) -> TxReceipt:
         sender = signer.address
         base: TxParams = {"from": sender, "value": Wei(value)}
@@ -280,19 +299,27 @@ class Transactor:
                 self._reraise(exc, context, sender)
             break
         logger.debug("sent %s from %s nonce %d: %s", context, sender, nonce, tx_hash.to_0x_hex())
-        receipt = self._wait(tx_hash, context)
+        try:
+            receipt = self._wait(tx_hash, context)
+        except TransactionTimeoutError:
+            self.nonces.resync(sender)  # it may never be mined: ask the node next time
+            raise
         created = receipt.get("contractAddress")
+        address = str(created) if created else contract
+        if created and name and receipt["status"] == 1:
+            self.name_contract(created, name)
         self.ledger.record(
             GasRecord(
                 role=role if role is not None else self.role,
                 phase=phase,
                 function=function,
-                contract=str(created) if created else contract,
+                contract=address,
                 gas_used=int(receipt["gasUsed"]),
                 tx_hash=tx_hash.to_0x_hex(),
                 block=int(receipt["blockNumber"]),
                 status=int(receipt["status"]),
                 effective_gas_price=int(receipt.get("effectiveGasPrice", 0) or 0),
+                contract_name=name or self._names.get(address, ""),
             )
         )
         if receipt["status"] != 1:
@@ -342,7 +369,7 @@ class Transactor:
         if decoded is not None:
             _note(decoded, f"{context}, from {sender}")
             raise decoded from None
-        if isinstance(exc, Web3RPCError | ValueError) or _is_tester_validation(exc):
+        if isinstance(exc, Web3RPCError | ValueError) or _from_embedded_evm(exc):
             raise TransactionError(f"{context}: {_message(exc)}") from exc
         raise exc
 
@@ -424,11 +451,10 @@ def _message(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _is_tester_validation(exc: BaseException) -> bool:
-    """eth-tester / py-evm refuse bad transactions with their own ``ValidationError``."""
-    return type(exc).__name__ == "ValidationError" and type(exc).__module__.startswith(
-        ("eth_tester", "eth.", "eth_utils")
-    )
+def _from_embedded_evm(exc: BaseException) -> bool:
+    """eth-tester / py-evm refuse transactions with their own exceptions (``ValidationError``
+    for a bad nonce or balance, ``OutOfGas`` when even the block gas limit is not enough)."""
+    return type(exc).__module__.startswith(("eth_tester.", "eth.", "eth_utils."))
 
 
 __all__ = [

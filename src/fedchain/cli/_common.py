@@ -27,16 +27,12 @@ DEFAULT_DEPLOYMENT = Path("deployment.json")
 console = Console()
 err_console = Console(stderr=True)
 
-JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")
-]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 DeploymentOption = Annotated[
     Path,
     typer.Option("--deployment", "-d", help="Deployment file (addresses, chain id, start block)."),
 ]
-RpcOption = Annotated[
-    str, typer.Option("--rpc", help="JSON-RPC URL of the chain (http(s):// or ws(s)://).")
-]
+RpcOption = Annotated[str, typer.Option("--rpc", help="JSON-RPC URL of the chain (http(s):// or ws(s)://).")]
 ChainIdOption = Annotated[
     int, typer.Option("--chain-id", help="Expected chain id; refused if the node reports another.")
 ]

@@ -24,9 +24,7 @@ def demo(
         typer.Option(help="embedded: in-process EVM (py-evm); devnet: a local anvil node."),
     ] = "embedded",
     participants: Annotated[int, typer.Option(min=1, max=8, help="Number of hospitals.")] = 3,
-    out: Annotated[Path, typer.Option(help="Where blobs and the audit file go.")] = Path(
-        "fedchain-demo"
-    ),
+    out: Annotated[Path, typer.Option(help="Where blobs and the audit file go.")] = Path("fedchain-demo"),
     seed: Annotated[int, typer.Option(help="Seed of the data split.")] = 7,
     as_json: JsonOption = False,
 ) -> None:

@@ -29,9 +29,7 @@ def deploy(
     keystore: KeystoreOption = None,
     token: Annotated[
         str | None,
-        typer.Option(
-            help="An existing ERC-20 for stakes and rewards (default: deploy a FedToken)."
-        ),
+        typer.Option(help="An existing ERC-20 for stakes and rewards (default: deploy a FedToken)."),
     ] = None,
     deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
     as_json: JsonOption = False,
@@ -43,9 +41,7 @@ def deploy(
         deployment = deploy_all(tx, signer, token=token)
         deployment.save(deployment_file)
     if as_json:
-        print_json(
-            {"deployment": str(deployment_file), **deployment.__dict__, "gas": tx.ledger.total()}
-        )
+        print_json({"deployment": str(deployment_file), **deployment.__dict__, "gas": tx.ledger.total()})
         return
     console.print(f"[bold green]deployed[/] on chain {deployment.chain_id} from {signer.address}")
     for name, addr in sorted(deployment.contracts.items()):

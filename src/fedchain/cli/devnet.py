@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -38,9 +39,7 @@ def devnet(
             f"under --keys (password from ${PASSWORD_ENV}).",
         ),
     ] = 0,
-    keys: Annotated[Path, typer.Option(help="Keystore directory for --accounts.")] = Path(
-        ".fedchain/keys"
-    ),
+    keys: Annotated[Path, typer.Option(help="Keystore directory for --accounts.")] = Path(".fedchain/keys"),
     as_json: JsonOption = False,
 ) -> None:
     """Start anvil on 127.0.0.1, deploy every contract, write the deployment file, and wait."""
@@ -78,7 +77,5 @@ def devnet(
             console.print("Ctrl-C stops the node.")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the normal way to stop
             stop.wait()
-        except KeyboardInterrupt:
-            pass

@@ -51,13 +51,9 @@ def canonical_arrays(named: NamedArrays) -> list[tuple[str, NDArray]]:
         if name in result:
             raise ConfigError(f"tensor name {name!r} appears twice")
         if not isinstance(array, np.ndarray) or isinstance(array, np.ma.MaskedArray):
-            raise ConfigError(
-                f"tensor {name!r} must be a numpy.ndarray, not {type(array).__name__}"
-            )
+            raise ConfigError(f"tensor {name!r} must be a numpy.ndarray, not {type(array).__name__}")
         if array.dtype.name not in ALLOWED_DTYPES or array.dtype.fields is not None:
-            raise SpecMismatchError(
-                f"tensor {name!r} has dtype {array.dtype}, which is not allowed"
-            )
+            raise SpecMismatchError(f"tensor {name!r} has dtype {array.dtype}, which is not allowed")
         little = array.dtype.newbyteorder("<")
         result[name] = np.asarray(array, dtype=little, order="C")
     return sorted(result.items())
@@ -94,9 +90,7 @@ def check_spec(arrays: Sequence[tuple[str, NDArray]], spec: ModelSpec) -> None:
             )
 
 
-def check_size(
-    arrays: Sequence[tuple[str, NDArray]], spec: ModelSpec | None, max_bytes: int
-) -> None:
+def check_size(arrays: Sequence[tuple[str, NDArray]], spec: ModelSpec | None, max_bytes: int) -> None:
     """Check the total data size against ``max_bytes`` and the element count against the spec.
 
     Raises
@@ -110,9 +104,7 @@ def check_size(
     if spec is not None and spec.max_params is not None:
         params = sum(array.size for _, array in arrays)
         if params > spec.max_params:
-            raise PayloadTooLargeError(
-                f"{params} parameters exceed the spec's max_params={spec.max_params}"
-            )
+            raise PayloadTooLargeError(f"{params} parameters exceed the spec's max_params={spec.max_params}")
 
 
 def check_finite(arrays: Iterable[tuple[str, NDArray]]) -> None:

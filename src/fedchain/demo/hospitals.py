@@ -55,9 +55,7 @@ def load_hospitals(n: int, seed: int) -> Dataset:
     data = load_breast_cancer()
     x = np.asarray(data.data, dtype=np.float64)
     y = np.asarray(data.target, dtype=np.float64)
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.2, random_state=seed, stratify=y
-    )
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.2, random_state=seed, stratify=y)
     mean, scale = x_train.mean(axis=0), x_train.std(axis=0)
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(x_train))
@@ -65,8 +63,7 @@ def load_hospitals(n: int, seed: int) -> Dataset:
     cuts = np.cumsum(np.maximum(1, np.round(shares * len(order)).astype(int)))[:-1]
     parts = np.split(order, np.minimum(cuts, len(order) - 1))
     hospitals = tuple(
-        Split(HOSPITAL_NAMES[i], (x_train[p] - mean) / scale, y_train[p])
-        for i, p in enumerate(parts)
+        Split(HOSPITAL_NAMES[i], (x_train[p] - mean) / scale, y_train[p]) for i, p in enumerate(parts)
     )
     return Dataset(
         hospitals, (x_test - mean) / scale, y_test, mean, scale, tuple(map(str, data.feature_names))
@@ -85,9 +82,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return out
 
 
-def train_local(
-    model: Model, x: np.ndarray, y: np.ndarray, *, epochs: int, lr: float = 0.5
-) -> Model:
+def train_local(model: Model, x: np.ndarray, y: np.ndarray, *, epochs: int, lr: float = 0.5) -> Model:
     """Full-batch gradient descent on the logistic loss, from the global model."""
     w = model["weight"].astype(np.float64)
     b = float(model["bias"][0])

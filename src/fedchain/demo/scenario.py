@@ -1,8 +1,8 @@
 """One federated round over the chain, end to end, with real blobs and real money flows.
 
-Parties, each with its own key: the task owner (deploys, escrows the reward pool), the aggregator (bonded), and
-``n`` hospitals (record consent, stake, train, commit, reveal, verify, attest, claim). Every transaction is
-labelled with its role and phase in the gas ledger.
+Parties, each with its own key: the task owner (deploys, escrows the reward pool), the aggregator (bonded),
+and ``n`` hospitals (record consent, stake, train, commit, reveal, verify, attest, claim). Every transaction
+is labelled with its role and phase in the gas ledger.
 """
 
 from __future__ import annotations
@@ -212,9 +212,7 @@ def _run(
             "sha256": hashlib.sha256(split.x.tobytes() + split.y.tobytes()).hexdigest(),
         }
         dataset_commitment = _spec_hash(descriptor)
-        consent_doc = (
-            f"{split.name} consents to federated training for task spec {_hex(params.spec_hash)}"
-        )
+        consent_doc = f"{split.name} consents to federated training for task spec {_hex(params.spec_hash)}"
         consent_hash = hashlib.sha256(consent_doc.encode()).digest()
         consent_ref = hashlib.sha256(b"consent:" + consent_hash).digest()
         party.consent.record_consent(consent_ref, consent_hash, dataset_commitment, 0, phase="join")
@@ -239,9 +237,7 @@ def _run(
         ref = _store_model(store, update, spec)
         salt = os.urandom(32)
         salts[party.address] = (ref, salt)
-        party.coordinator.commit(
-            task_id, r, commitment(task_id, r, party.address, ref.sha256, salt)
-        )
+        party.coordinator.commit(task_id, r, commitment(task_id, r, party.address, ref.sha256, salt))
         row.update_hash = ref.digest_hex
         report("commit", f"{split.name}: trained {config.local_epochs} epochs, committed")
     for party, row in zip(parties, rows, strict=True):
@@ -254,9 +250,7 @@ def _run(
     model, digest, members = aggregate_round(agg, store, spec, task_id, r)
     model_ref = _store_model(store, model, spec)
     accuracy, loss = evaluate(model, data.x_test, data.y_test)
-    metrics = json.dumps(
-        {"accuracy": accuracy, "logLoss": loss, "round": r}, sort_keys=True
-    ).encode()
+    metrics = json.dumps({"accuracy": accuracy, "logLoss": loss, "round": r}, sort_keys=True).encode()
     metrics_ref = store.put(metrics)
     total_examples = sum(ex for _, ex in members)
     rewards = [(m, config.reward_per_round * ex // total_examples) for m, ex in members]
@@ -274,9 +268,7 @@ def _run(
             locator=model_ref.locator,
         ),
     )
-    report(
-        "aggregate", f"model {model_ref.digest_hex[:16]}..., accuracy {accuracy:.3f}, bond posted"
-    )
+    report("aggregate", f"model {model_ref.digest_hex[:16]}..., accuracy {accuracy:.3f}, bond posted")
 
     # -- verification: every hospital re-derives the aggregate from public data -----------------------
     for party, row in zip(parties, rows, strict=True):

@@ -1,10 +1,11 @@
 """Reward Merkle trees, compatible with OpenZeppelin's ``StandardMerkleTree`` (``@openzeppelin/merkle-tree``).
 
-A round's rewards are a list of ``(account, amount)`` pairs. The aggregator publishes only the root on-chain;
-each account claims its amount with a proof, verified by OpenZeppelin's ``MerkleProof`` in the coordinator.
-Leaves are ``keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`` (double hashing rules out second
-pre-images with 64-byte inner nodes), pairs are hashed sorted, and the tree layout is the one of the JS library,
-so the same root comes out of either implementation (tests pin vectors produced by ``@openzeppelin/merkle-tree``).
+A round's rewards are a list of ``(account, amount)`` pairs. The aggregator publishes only the root
+on-chain; each account claims its amount with a proof, verified by OpenZeppelin's ``MerkleProof`` in the
+coordinator. Leaves are ``keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`` (double hashing
+rules out second pre-images with 64-byte inner nodes), pairs are hashed sorted, and the tree layout is the
+one of the JS library, so the same root comes out of either implementation (tests pin vectors produced by
+``@openzeppelin/merkle-tree``).
 
 Written here rather than imported because no maintained Python package implements the standard tree; it is a
 few pure functions over ``eth_abi`` and ``eth_utils``.

@@ -183,9 +183,7 @@ class BlobStore(ABC):
     def _fetch(self, locator: str, digest: bytes, size: int | None) -> bytes:
         self._check_store_locator(locator)
         if size is not None and size > self._max_blob_size:
-            raise BlobTooLargeError(
-                f"reference size {size} exceeds the store limit of {self._max_blob_size}"
-            )
+            raise BlobTooLargeError(f"reference size {size} exceeds the store limit of {self._max_blob_size}")
         # Read one byte more than allowed, so an oversized stored blob is detected, not cut.
         limit = (self._max_blob_size if size is None else size) + 1
         data = self._read(locator, limit)

@@ -60,9 +60,7 @@ class LocalDirectoryStore(BlobStore):
     True b'weights'
     """
 
-    def __init__(
-        self, root: str | os.PathLike[str], max_blob_size: int = DEFAULT_MAX_BLOB_SIZE
-    ) -> None:
+    def __init__(self, root: str | os.PathLike[str], max_blob_size: int = DEFAULT_MAX_BLOB_SIZE) -> None:
         super().__init__(max_blob_size)
         self._root = Path(root)
         if self._root.exists() and not self._root.is_dir():

@@ -44,9 +44,7 @@ class SyncWebSocketProvider(JSONBaseProvider):
                 conn.send(request.decode())
                 while True:
                     raw = conn.recv(timeout=self._timeout)
-                    response = self.decode_rpc_response(
-                        raw if isinstance(raw, bytes) else raw.encode()
-                    )
+                    response = self.decode_rpc_response(raw if isinstance(raw, bytes) else raw.encode())
                     if response.get("id") == wanted:
                         return response
             except TimeoutError as exc:

@@ -49,6 +49,7 @@ class ChainBackend(abc.ABC):
         self._chain_id: int | None = None
         self._closed = False
         self._fund_lock = threading.Lock()
+        self._funder: ChecksumAddress | None = None
 
     # -- connection --------------------------------------------------------------------------------
 
@@ -151,16 +152,17 @@ class ChainBackend(abc.ABC):
         return signer
 
     def _funding_account(self) -> ChecksumAddress:
-        accounts = self.w3.eth.accounts
-        if not accounts:
-            raise BackendError(f"the {self.name} node has no prefunded accounts")
-        return to_checksum_address(accounts[0])
+        if self._funder is None:
+            accounts = self.w3.eth.accounts
+            if not accounts:
+                raise BackendError(f"the {self.name} node has no prefunded accounts")
+            self._funder = to_checksum_address(accounts[0])
+        return self._funder
 
     def _require_dev(self, operation: str) -> None:
         if not self.dev:
             raise BackendError(
-                f"{operation} is only available on dev backends (embedded, devnet), "
-                f"not on {self.name}"
+                f"{operation} is only available on dev backends (embedded, devnet), not on {self.name}"
             )
 
     def _advance_time(self, seconds: int) -> int:  # pragma: no cover - dev subclasses override

@@ -87,9 +87,7 @@ class DevnetBackend(ChainBackend):
         if block_time is not None:
             args += ["--block-time", str(block_time)]
         args += list(extra_args)
-        self._process = AnvilProcess(
-            find_anvil(anvil), args, port=port, startup_timeout=startup_timeout
-        )
+        self._process = AnvilProcess(find_anvil(anvil), args, port=port, startup_timeout=startup_timeout)
         session = requests.Session()
         session.trust_env = False  # loopback: never through a proxy from the environment
         self._session = session

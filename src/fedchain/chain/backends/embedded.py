@@ -3,28 +3,62 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
 from web3 import Web3
+from web3.exceptions import ContractLogicError
 from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import RPCEndpoint, RPCResponse
 
 from fedchain.chain.backends.base import DEFAULT_BLOCK_GAS_LIMIT, BackendKind, ChainBackend
+from fedchain.chain.revert_data import revert_data_from_exception
 from fedchain.exceptions import BackendError
 
 EMBEDDED_CHAIN_ID: Final = 131277322940537
 """eth-tester's fixed chain id."""
 
 
+def _raise_like_a_node(delegator: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """Wrap an eth-tester endpoint so a revert raises web3's ``ContractLogicError`` carrying
+    the revert data as hex in ``.data``, as a JSON-RPC node's error does.
+
+    Unwrapped, web3 turns eth-tester's ``TransactionFailed`` into a text message and, for
+    ``eth_estimateGas``, decodes *any* revert data as ``Error(string)`` when it can, so a custom
+    error with one string argument would come back as a plain reason string.
+    """
+    from eth_tester.exceptions import TransactionFailed
+
+    def endpoint(tester: Any, params: Any) -> Any:
+        try:
+            return delegator(tester, params)
+        except TransactionFailed as exc:
+            data = revert_data_from_exception(exc) or b""
+            raise ContractLogicError("execution reverted", data="0x" + data.hex()) from exc
+
+    return endpoint
+
+
 class _SerialTesterProvider(EthereumTesterProvider):
-    """``EthereumTesterProvider`` whose requests run one at a time.
+    """``EthereumTesterProvider`` whose requests run one at a time and whose reverts look like
+    a node's (see :func:`_raise_like_a_node`).
 
     py-evm is not thread-safe; a lock makes one embedded chain safe to share between threads
     (participants of a simulation, a transactor's worker pool).
     """
 
     def __init__(self, tester: Any) -> None:
-        super().__init__(tester)
+        from web3.providers.eth_tester.defaults import API_ENDPOINTS
+
+        endpoints = {
+            namespace: (
+                {name: _raise_like_a_node(fn) for name, fn in methods.items()}
+                if namespace == "eth"
+                else dict(methods)
+            )
+            for namespace, methods in API_ENDPOINTS.items()
+        }
+        super().__init__(tester, api_endpoints=endpoints)
         self.lock = threading.RLock()
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
@@ -52,9 +86,7 @@ def _quick_gas_estimate(state: Any, transaction: Any) -> int:
         consumed = int(computation.get_gas_used())
     finally:
         state.revert(snapshot)
-    candidate = min(
-        int(state.gas_limit), int(transaction.intrinsic_gas) + consumed * 64 // 63 + 2300
-    )
+    candidate = min(int(state.gas_limit), int(transaction.intrinsic_gas) + consumed * 64 // 63 + 2300)
     snapshot = state.snapshot()
     try:
         trial = SpoofTransaction(transaction, gas=candidate, gas_price=0)

@@ -59,9 +59,7 @@ class RpcBackend(ChainBackend):
     name: ClassVar[BackendKind] = "rpc"
     dev: ClassVar[bool] = False
 
-    def __init__(
-        self, url: str, chain_id: int, *, timeout: float = 30.0, poa: bool = False
-    ) -> None:
+    def __init__(self, url: str, chain_id: int, *, timeout: float = 30.0, poa: bool = False) -> None:
         scheme = urlsplit(url).scheme.lower()
         provider: BaseProvider
         if scheme in ("http", "https"):

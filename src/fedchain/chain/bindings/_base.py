@@ -64,13 +64,9 @@ class BoundContract:
     def _call(self, selector: str, args: tuple[Any, ...]) -> Any:
         return self.transactor.call(self._function(selector, args))
 
-    def _send(
-        self, selector: str, args: tuple[Any, ...], *, phase: str, value: int = 0
-    ) -> TxReceipt:
+    def _send(self, selector: str, args: tuple[Any, ...], *, phase: str, value: int = 0) -> TxReceipt:
         if self.signer is None:
-            raise ConfigError(
-                f"{self.CONTRACT_NAME}.{selector}: no signer bound; use .bind(signer)"
-            )
+            raise ConfigError(f"{self.CONTRACT_NAME}.{selector}: no signer bound; use .bind(signer)")
         fn = self._function(selector, args)
         return self.transactor.transact(fn, self.signer, role=self.role, phase=phase, value=value)
 

@@ -269,9 +269,7 @@ class ConsentLedger(BoundContract):
         raw = self._call("getRoleAdmin(bytes32)", (role,))
         return bytes(raw)
 
-    def grant_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role"
-    ) -> TxReceipt:
+    def grant_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role") -> TxReceipt:
         """Send ``grantRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "grantRole(bytes32,address)",
@@ -293,9 +291,7 @@ class ConsentLedger(BoundContract):
         )
         return bool(raw)
 
-    def is_consent_valid(
-        self, holder: ChecksumAddress, ref: bytes, dataset_commitment: bytes
-    ) -> bool:
+    def is_consent_valid(self, holder: ChecksumAddress, ref: bytes, dataset_commitment: bytes) -> bool:
         """View ``isConsentValid(address,bytes32,bytes32)``."""
         raw = self._call(
             "isConsentValid(address,bytes32,bytes32)",
@@ -375,9 +371,7 @@ class ConsentLedger(BoundContract):
         """Send ``revokeConsent(bytes32)`` from the bound signer; returns the receipt."""
         return self._send("revokeConsent(bytes32)", (ref,), phase=phase)
 
-    def revoke_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role"
-    ) -> TxReceipt:
+    def revoke_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role") -> TxReceipt:
         """Send ``revokeRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "revokeRole(bytes32,address)",

@@ -159,15 +159,7 @@ class Durations:
     @classmethod
     def from_abi(cls, raw: Any) -> Durations:
         """Build from the tuple web3 returns."""
-        return cls(
-            int(raw[0]),
-            int(raw[1]),
-            int(raw[2]),
-            int(raw[3]),
-            int(raw[4]),
-            int(raw[5]),
-            int(raw[6]),
-        )
+        return cls(int(raw[0]), int(raw[1]), int(raw[2]), int(raw[3]), int(raw[4]), int(raw[5]), int(raw[6]))
 
     def to_abi(self) -> tuple[Any, ...]:
         """The tuple web3 expects."""
@@ -341,9 +333,7 @@ class Aggregate:
     @classmethod
     def from_abi(cls, raw: Any) -> Aggregate:
         """Build from the tuple web3 returns."""
-        return cls(
-            bytes(raw[0]), bytes(raw[1]), bytes(raw[2]), int(raw[3]), bytes(raw[4]), str(raw[5])
-        )
+        return cls(bytes(raw[0]), bytes(raw[1]), bytes(raw[2]), int(raw[3]), bytes(raw[4]), str(raw[5]))
 
     def to_abi(self) -> tuple[Any, ...]:
         """The tuple web3 expects."""
@@ -1091,13 +1081,7 @@ class Coordinator(BoundContract):
         return self._send("advance(uint256)", (task_id,), phase=phase)
 
     def advertise_keys(
-        self,
-        task_id: int,
-        round_number: int,
-        mask_pk: bytes,
-        enc_pk: bytes,
-        *,
-        phase: str = "advertise_keys",
+        self, task_id: int, round_number: int, mask_pk: bytes, enc_pk: bytes, *, phase: str = "advertise_keys"
     ) -> TxReceipt:
         """Send ``advertiseKeys(uint256,uint256,bytes32,bytes32)`` from the bound signer; returns the receipt."""
         return self._send(
@@ -1134,13 +1118,7 @@ class Coordinator(BoundContract):
         )
 
     def claim(
-        self,
-        task_id: int,
-        round_number: int,
-        amount: int,
-        proof: list[bytes],
-        *,
-        phase: str = "claim",
+        self, task_id: int, round_number: int, amount: int, proof: list[bytes], *, phase: str = "claim"
     ) -> TxReceipt:
         """Send ``claim(uint256,uint256,uint256,bytes32[])`` from the bound signer; returns the receipt."""
         return self._send(
@@ -1185,12 +1163,7 @@ class Coordinator(BoundContract):
         return bytes(raw)
 
     def compute_commitment(
-        self,
-        task_id: int,
-        round_number: int,
-        member: ChecksumAddress,
-        update_hash: bytes,
-        salt: bytes,
+        self, task_id: int, round_number: int, member: ChecksumAddress, update_hash: bytes, salt: bytes
     ) -> bytes:
         """View ``computeCommitment(uint256,uint256,address,bytes32,bytes32)``."""
         raw = self._call(
@@ -1275,13 +1248,7 @@ class Coordinator(BoundContract):
         return bool(raw)
 
     def join(
-        self,
-        task_id: int,
-        stake: int,
-        dataset_commitment: bytes,
-        consent_ref: bytes,
-        *,
-        phase: str = "join",
+        self, task_id: int, stake: int, dataset_commitment: bytes, consent_ref: bytes, *, phase: str = "join"
     ) -> TxReceipt:
         """Send ``join(uint256,uint256,bytes32,bytes32)`` from the bound signer; returns the receipt."""
         return self._send(
@@ -1407,13 +1374,7 @@ class Coordinator(BoundContract):
         return Round.from_abi(raw)
 
     def share_keys(
-        self,
-        task_id: int,
-        round_number: int,
-        shares_hash: bytes,
-        locator: str,
-        *,
-        phase: str = "share_keys",
+        self, task_id: int, round_number: int, shares_hash: bytes, locator: str, *, phase: str = "share_keys"
     ) -> TxReceipt:
         """Send ``shareKeys(uint256,uint256,bytes32,string)`` from the bound signer; returns the receipt."""
         return self._send(
@@ -1442,12 +1403,7 @@ class Coordinator(BoundContract):
         )
 
     def slash_non_revealer(
-        self,
-        task_id: int,
-        round_number: int,
-        member: ChecksumAddress,
-        *,
-        phase: str = "slash_non_revealer",
+        self, task_id: int, round_number: int, member: ChecksumAddress, *, phase: str = "slash_non_revealer"
     ) -> TxReceipt:
         """Send ``slashNonRevealer(uint256,uint256,address)`` from the bound signer; returns the receipt."""
         return self._send(
@@ -1485,13 +1441,7 @@ class Coordinator(BoundContract):
         return int(raw)
 
     def unmask(
-        self,
-        task_id: int,
-        round_number: int,
-        shares_hash: bytes,
-        locator: str,
-        *,
-        phase: str = "unmask",
+        self, task_id: int, round_number: int, shares_hash: bytes, locator: str, *, phase: str = "unmask"
     ) -> TxReceipt:
         """Send ``unmask(uint256,uint256,bytes32,string)`` from the bound signer; returns the receipt."""
         return self._send(

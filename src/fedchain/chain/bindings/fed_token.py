@@ -190,9 +190,7 @@ class FedToken(BoundContract):
         )
         return int(raw)
 
-    def approve(
-        self, spender: ChecksumAddress, value_: int, *, phase: str = "approve"
-    ) -> TxReceipt:
+    def approve(self, spender: ChecksumAddress, value_: int, *, phase: str = "approve") -> TxReceipt:
         """Send ``approve(address,uint256)`` from the bound signer; returns the receipt."""
         return self._send(
             "approve(address,uint256)",
@@ -218,9 +216,7 @@ class FedToken(BoundContract):
         raw = self._call("getRoleAdmin(bytes32)", (role,))
         return bytes(raw)
 
-    def grant_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role"
-    ) -> TxReceipt:
+    def grant_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role") -> TxReceipt:
         """Send ``grantRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "grantRole(bytes32,address)",
@@ -271,9 +267,7 @@ class FedToken(BoundContract):
             phase=phase,
         )
 
-    def revoke_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role"
-    ) -> TxReceipt:
+    def revoke_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role") -> TxReceipt:
         """Send ``revokeRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "revokeRole(bytes32,address)",
@@ -311,12 +305,7 @@ class FedToken(BoundContract):
         )
 
     def transfer_from(
-        self,
-        from_: ChecksumAddress,
-        to: ChecksumAddress,
-        value_: int,
-        *,
-        phase: str = "transfer_from",
+        self, from_: ChecksumAddress, to: ChecksumAddress, value_: int, *, phase: str = "transfer_from"
     ) -> TxReceipt:
         """Send ``transferFrom(address,address,uint256)`` from the bound signer; returns the receipt."""
         return self._send(

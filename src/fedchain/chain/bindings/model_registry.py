@@ -213,9 +213,7 @@ class ModelRegistry(BoundContract):
         raw = self._call("getRoleAdmin(bytes32)", (role,))
         return bytes(raw)
 
-    def grant_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role"
-    ) -> TxReceipt:
+    def grant_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role") -> TxReceipt:
         """Send ``grantRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "grantRole(bytes32,address)",
@@ -274,9 +272,7 @@ class ModelRegistry(BoundContract):
             phase=phase,
         )
 
-    def revoke_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role"
-    ) -> TxReceipt:
+    def revoke_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role") -> TxReceipt:
         """Send ``revokeRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "revokeRole(bytes32,address)",

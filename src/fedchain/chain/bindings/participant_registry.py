@@ -43,13 +43,7 @@ class Member:
     def from_abi(cls, raw: Any) -> Member:
         """Build from the tuple web3 returns."""
         return cls(
-            bool(raw[0]),
-            int(raw[1]),
-            int(raw[2]),
-            int(raw[3]),
-            int(raw[4]),
-            bytes(raw[5]),
-            bytes(raw[6]),
+            bool(raw[0]), int(raw[1]), int(raw[2]), int(raw[3]), int(raw[4]), bytes(raw[5]), bytes(raw[6])
         )
 
     def to_abi(self) -> tuple[Any, ...]:
@@ -279,9 +273,7 @@ class ParticipantRegistry(BoundContract):
         raw = self._call("getRoleAdmin(bytes32)", (role,))
         return bytes(raw)
 
-    def grant_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role"
-    ) -> TxReceipt:
+    def grant_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role") -> TxReceipt:
         """Send ``grantRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "grantRole(bytes32,address)",
@@ -379,9 +371,7 @@ class ParticipantRegistry(BoundContract):
             phase=phase,
         )
 
-    def revoke_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role"
-    ) -> TxReceipt:
+    def revoke_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role") -> TxReceipt:
         """Send ``revokeRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "revokeRole(bytes32,address)",

@@ -389,9 +389,7 @@ class StakeVault(BoundContract):
         raw = self._call("OPERATOR_ROLE()", ())
         return bytes(raw)
 
-    def allocate_rewards(
-        self, task: int, amount: int, *, phase: str = "allocate_rewards"
-    ) -> TxReceipt:
+    def allocate_rewards(self, task: int, amount: int, *, phase: str = "allocate_rewards") -> TxReceipt:
         """Send ``allocateRewards(uint256,uint256)`` from the bound signer; returns the receipt."""
         return self._send(
             "allocateRewards(uint256,uint256)",
@@ -456,9 +454,7 @@ class StakeVault(BoundContract):
         raw = self._call("getRoleAdmin(bytes32)", (role,))
         return bytes(raw)
 
-    def grant_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role"
-    ) -> TxReceipt:
+    def grant_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "grant_role") -> TxReceipt:
         """Send ``grantRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "grantRole(bytes32,address)",
@@ -553,9 +549,7 @@ class StakeVault(BoundContract):
             phase=phase,
         )
 
-    def revoke_role(
-        self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role"
-    ) -> TxReceipt:
+    def revoke_role(self, role: bytes, account: ChecksumAddress, *, phase: str = "revoke_role") -> TxReceipt:
         """Send ``revokeRole(bytes32,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "revokeRole(bytes32,address)",
@@ -628,9 +622,7 @@ class StakeVault(BoundContract):
         raw = self._call("totalStakes()", ())
         return int(raw)
 
-    def withdraw_pool(
-        self, task: int, to: ChecksumAddress, *, phase: str = "withdraw_pool"
-    ) -> TxReceipt:
+    def withdraw_pool(self, task: int, to: ChecksumAddress, *, phase: str = "withdraw_pool") -> TxReceipt:
         """Send ``withdrawPool(uint256,address)`` from the bound signer; returns the receipt."""
         return self._send(
             "withdrawPool(uint256,address)",
