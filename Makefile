@@ -26,7 +26,7 @@ node_modules/.installed: package.json package-lock.json
 
 test-contracts: node_modules/.installed
 	cd contracts && $(FORGE_ENV) $(FORGE) test
-	cd contracts && $(FORGE_ENV) $(FORGE) snapshot --check --no-match-path 'test/{invariant/*,GasBench.t.sol}'
+	$(FORGE_ENV) bash contracts/tools/snapshot.sh --check
 
 test-python: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/pytest -q

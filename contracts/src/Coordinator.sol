@@ -17,7 +17,8 @@ import {RoundMath} from "./libraries/RoundMath.sol";
 /// `ModelRegistry`, consent in the `ConsentLedger` (this contract holds `OPERATOR_ROLE` on all four).
 /// @dev No function iterates over members. Per member and task, the round state is one packed slot of `uint32`
 /// round markers (plus the member's list index, cached from the registry, which only this contract writes) and one
-/// reused commitment slot set to a non-zero sentinel at join, so commit and reveal write warm non-zero slots.
+/// reused commitment slot set to a non-zero sentinel at join, so commit and reveal overwrite non-zero slots
+/// (5,000 gas each) instead of filling fresh ones (22,100).
 /// `Sealed` and `OnChain` tasks currently run the `Plain` phase sequence.
 contract Coordinator is ReentrancyGuard, ICoordinator {
     // ================================================================== storage layout
@@ -206,6 +207,9 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         a.joined = true;
         a.suspended = false;
         if (_commitments[taskId][msg.sender] == bytes32(0)) _commitments[taskId][msg.sender] = _SENTINEL;
+        // Bit 0 of the first claim word stands for round 0, which never exists: setting it here makes every
+        // claim of rounds 1..255 a non-zero -> non-zero write (join pays the fresh slot once, claims never do).
+        _claimedBits[taskId][msg.sender][0] |= 1;
         emit MemberJoined(taskId, msg.sender, index, stake);
         _consent.recordProvenance(taskId, msg.sender, datasetCommitment);
         _vault.depositStake(taskId, msg.sender, stake);
@@ -675,7 +679,7 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
 
     /// @inheritdoc ICoordinator
     function isClaimed(uint256 taskId, uint256 roundNumber, address account) external view returns (bool) {
-        return _claimedBits[taskId][account][roundNumber >> 8] & (1 << (roundNumber & 0xff)) != 0;
+        return roundNumber != 0 && _claimedBits[taskId][account][roundNumber >> 8] & (1 << (roundNumber & 0xff)) != 0;
     }
 
     /// @inheritdoc ICoordinator

@@ -212,6 +212,18 @@ contract CoordinatorTest is CoordinatorBase {
         );
     }
 
+    function test_CloseTask_KeepsAllocatedRewardsClaimable() public {
+        uint256 id = _setupTask(PLAIN, 2, 2, 1);
+        (uint256 r, address[] memory cohort, bytes32[] memory leaves) = _fullRound(id);
+        uint256 per = REWARD / cohort.length;
+        vm.prank(owner);
+        coord.closeTask(id);
+        assertEq(token.balanceOf(owner), POOL - per * cohort.length, "only the unallocated pool returns");
+        vm.prank(cohort[1]);
+        coord.claim(id, r, per, Merkle.proof(leaves, 1));
+        assertEq(token.balanceOf(cohort[1]), per);
+    }
+
     function test_RevertWhen_CloseTaskByNonOwner() public {
         uint256 id = _setupTask(PLAIN, 1, 1, 1);
         _assertRevert(

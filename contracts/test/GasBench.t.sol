@@ -64,7 +64,7 @@ contract GasBench is Fixture {
             bytes32[] memory proof = Merkle.proof(leaves, i);
             vm.prank(cohort[i]);
             coord.claim(taskId, r, REWARD / c, proof);
-            if (i == 0) _log("claim (first-ever)");
+            if (i == 0) _log("claim (first-ever, claimant held 0 tokens)");
         }
 
         // ---------------------------------------------------------------- round 2 (steady state)
@@ -126,6 +126,7 @@ contract GasBench is Fixture {
         for (uint256 i; i < c; ++i) {
             if (i != 4 && i != c - 1) _reveal(taskId, r, cohort[i]);
         }
+        _log("reveal (last: closes the phase)");
         leaves = new bytes32[](1024);
         for (uint256 i; i < 1024; ++i) {
             leaves[i] = Merkle.leaf(i < c ? cohort[i] : address(uint160(0xF111 + i)), 1e15);

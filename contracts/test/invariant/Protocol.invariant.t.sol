@@ -104,6 +104,29 @@ contract ProtocolInvariantTest is ProtocolSetup {
         }
     }
 
+    /// @notice Rounds are well formed: only the latest may be in progress, the cohort is `min(cohortSize, n)` with
+    /// its start inside the member list, counters never exceed what is eligible, a finalized round appended exactly
+    /// one model version.
+    function invariant_RoundsWellFormed() public view {
+        for (uint256 k; k < 2; ++k) {
+            uint256 id = ids[k];
+            uint256 current = coord.currentRound(id);
+            ICoordinator.Task memory t = coord.task(id);
+            uint256 finalized;
+            for (uint256 r = 1; r <= current; ++r) {
+                ICoordinator.Round memory rd = coord.round(id, r);
+                if (r < current) assertGe(uint256(rd.phase), uint256(ICoordinator.Phase.Finalized), "old round terminal");
+                assertEq(rd.cohortSize, t.cohortSize < rd.memberCount ? t.cohortSize : rd.memberCount, "cohort size");
+                assertLt(rd.cohortStart, rd.memberCount, "cohort start");
+                assertLe(rd.acted, rd.eligible, "acted <= eligible");
+                assertLe(rd.eligible, rd.cohortSize, "eligible <= cohort");
+                assertLe(rd.revealers, rd.cohortSize, "revealers <= cohort");
+                if (rd.phase == ICoordinator.Phase.Finalized) ++finalized;
+            }
+            assertEq(models.versionCount(id), finalized + 1, "one version per finalized round");
+        }
+    }
+
     /// @notice The coordinator's cached member index always equals the registry's (cohort checks rely on it), and
     /// every member is staked.
     function invariant_MembershipConsistent() public view {
