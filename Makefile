@@ -20,8 +20,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
+# `npm install --no-save` installs exactly what package-lock.json pins. Not `npm ci`: the registry lacks some of
+# Foundry's per-platform optional packages, so the lock file cannot list them and `npm ci` calls it out of sync.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-save --no-audit --no-fund --loglevel=error
 	touch $@
 
 test-contracts: node_modules/.installed
