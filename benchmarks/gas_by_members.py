@@ -18,13 +18,9 @@ import os
 import statistics
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-
-from _world import DURATIONS, STAKE, World
 
 from fedchain.chain import DevnetBackend, GasLedger
+from fedchain.testing import DURATIONS, STAKE, World
 
 CALLS = [
     "join",

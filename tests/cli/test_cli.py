@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +14,7 @@ from fedchain import __version__
 from fedchain.chain import DevnetBackend, Signer, anvil_available
 from fedchain.cli import exit_codes
 from fedchain.cli.app import app
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from _world import World
+from fedchain.testing import World
 
 runner = CliRunner()
 

@@ -10,9 +10,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from _world import World
 
 from fedchain.chain import ChainBackend, anvil_available, connect
+from fedchain.testing import World
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("devnet", marks=pytest.mark.devnet)])

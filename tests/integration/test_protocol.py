@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from _world import PER_ROUND, STAKE, World, h
 from eth_utils import keccak
 
 from fedchain.chain import ChainBackend, EventCursor, EventReader
@@ -13,6 +12,7 @@ from fedchain.chain.client import commitment
 from fedchain.chain.deploy import DEFAULT_ADMIN_ROLE, OPERATOR_ROLE, Deployment
 from fedchain.exceptions import ContractCustomError, DeploymentError
 from fedchain.incentives import leaf_hash
+from fedchain.testing import PER_ROUND, STAKE, World, h
 
 
 def test_deploy_wires_coordinator_and_renounces_admin(world: World, tmp_path) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from eth_abi.abi import encode
 from eth_typing import ChecksumAddress
@@ -31,6 +32,7 @@ from fedchain.chain.bindings import (
     ParticipantRegistry,
     StakeVault,
 )
+from fedchain.chain.bindings._base import BoundContract
 from fedchain.chain.deploy import (
     DEFAULT_ADMIN_ROLE,
     OPERATOR_ROLE,
@@ -39,6 +41,8 @@ from fedchain.chain.deploy import (
 )
 from fedchain.chain.tx import Transactor
 from fedchain.exceptions import ConfigError, DeploymentError
+
+B = TypeVar("B", bound=BoundContract)
 
 
 def commitment(task: int, round_number: int, member: str, update_hash: bytes, salt: bytes) -> bytes:
@@ -125,18 +129,18 @@ class Fedchain:
                 f"connected to chain {self.w3.eth.chain_id}"
             )
 
-        def bind(cls: type, name: str) -> object:
-            art = load_artifact(name)
-            contract = self.w3.eth.contract(address=self.deployment.address(name), abi=art["abi"])
-            self.tx.decoder.add_abi(art["abi"])
-            return cls(contract, self.tx, self.signer, self.role)
+        self.coordinator = self._bind(Coordinator)
+        self.registry = self._bind(ParticipantRegistry)
+        self.models = self._bind(ModelRegistry)
+        self.consent = self._bind(ConsentLedger)
+        self.vault = self._bind(StakeVault)
+        self.token = self._bind(FedToken)
 
-        self.coordinator: Coordinator = bind(Coordinator, "Coordinator")  # type: ignore[assignment]
-        self.registry: ParticipantRegistry = bind(ParticipantRegistry, "ParticipantRegistry")  # type: ignore[assignment]
-        self.models: ModelRegistry = bind(ModelRegistry, "ModelRegistry")  # type: ignore[assignment]
-        self.consent: ConsentLedger = bind(ConsentLedger, "ConsentLedger")  # type: ignore[assignment]
-        self.vault: StakeVault = bind(StakeVault, "StakeVault")  # type: ignore[assignment]
-        self.token: FedToken = bind(FedToken, "FedToken")  # type: ignore[assignment]
+    def _bind(self, cls: type[B]) -> B:
+        art = load_artifact(cls.CONTRACT_NAME)
+        contract = self.w3.eth.contract(address=self.deployment.address(cls.CONTRACT_NAME), abi=art["abi"])
+        self.tx.decoder.add_abi(art["abi"])
+        return cls(contract, self.tx, self.signer, self.role)
 
     @property
     def address(self) -> ChecksumAddress:

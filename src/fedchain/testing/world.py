@@ -1,11 +1,11 @@
-"""A deployment with one task and its parties, for integration tests."""
+"""A deployment with one task and its parties: the fixture of fedchain's own integration suite."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 
-from fedchain.chain import ChainBackend, GasLedger, Signer, Transactor
+from fedchain.chain import ChainBackend, GasLedger, Transactor
 from fedchain.chain.bindings.coordinator import Aggregate, Durations, Mode, TaskParams
 from fedchain.chain.client import Fedchain, commitment, deploy_all, next_reveal_digest
 from fedchain.incentives import RewardTree
@@ -39,7 +39,8 @@ class World:
         owner_key = backend.funded_signer()
         keys = [backend.funded_signer() for _ in range(members + 2)]
         tx = Transactor(backend.w3, owner_key, role="owner", ledger=ledger)
-        mint = {owner_key.address: 10 * PER_ROUND} | {k.address: 100 * TOKEN for k in keys}
+        mint: dict[str, int] = {owner_key.address: 10 * PER_ROUND}
+        mint |= {k.address: 100 * TOKEN for k in keys}
         deployment = deploy_all(tx, owner_key, mint=mint)
         owner = Fedchain(backend.w3, deployment, tx, owner_key, role="owner")
         params = TaskParams(
@@ -140,8 +141,3 @@ class World:
         v = self.owner.vault
         tracked = v.total_stakes() + v.total_pools() + v.total_bonds() + v.total_claimable()
         return tracked == self.owner.token.balance_of(v.address)
-
-
-def signer_of(party: Fedchain) -> Signer:
-    assert party.signer is not None
-    return party.signer
