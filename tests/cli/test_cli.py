@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 from typer.testing import CliRunner
@@ -129,3 +134,42 @@ def test_bad_input_gets_a_named_error_and_its_exit_code(devnet: DevnetBackend, t
         env={"FEDCHAIN_KEYSTORE_PASSWORD": "wrong password"},
     )
     assert wrong_password.exit_code == exit_codes.ACCOUNT
+
+
+def test_devnet_command_serves_a_deployment_until_stopped(tmp_path: Path) -> None:
+    if not anvil_available():
+        if os.environ.get("CI"):
+            pytest.fail("anvil missing under CI: run `npm ci`")
+        pytest.skip("anvil not installed (npm ci)")
+    file = tmp_path / "deployment.json"
+    env = dict(os.environ, FEDCHAIN_KEYSTORE_PASSWORD="devnet test password")
+    cmd = [sys.executable, "-m", "fedchain.cli", "devnet", "-d", str(file), "--accounts", "2"]
+    cmd += ["--keys", str(tmp_path / "keys"), "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not file.exists():
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "devnet did not write its deployment file"
+            time.sleep(0.2)
+        assert proc.stdout is not None
+        info = json.loads(_read_json_object(proc.stdout))
+        assert len(info["accounts"]) == 2 and len(info["keystores"]) == 2
+        status = runner.invoke(app, ["status", "--rpc", info["rpc"], "-d", str(file), "--json"])
+        assert status.exit_code == 0, status.output
+        assert json.loads(status.stdout)["contracts"] == info["contracts"]
+        key = Signer.from_keystore(info["keystores"][0], "devnet test password")
+        assert key.address == info["accounts"][0]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+
+
+def _read_json_object(stream: IO[str]) -> str:
+    """Read lines until they form one JSON document (the command keeps running after printing it)."""
+    text = ""
+    for line in stream:
+        text += line
+        if line.startswith("}"):
+            return text
+    raise AssertionError(f"no JSON document in the output: {text!r}")
