@@ -17,7 +17,7 @@ test: lint test-contracts test-python
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,torch,flower]'
 	touch $@
 
 # `npm install --no-save` installs exactly what package-lock.json pins. Not `npm ci`: the registry lacks some of

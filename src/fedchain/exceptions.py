@@ -13,7 +13,9 @@ Hierarchy::
     │   ├── MalformedBlobError                             not valid safetensors bytes, or truncated
     │   ├── SpecMismatchError                              names, dtypes or shapes differ from the spec
     │   ├── NonFiniteError                                 NaN or Inf in an array
-    │   └── PayloadTooLargeError                           more parameters or bytes than allowed
+    │   ├── PayloadTooLargeError                           more parameters or bytes than allowed
+    │   ├── FixedPointOverflowError                        a value or weight outside the fixed-point range
+    │   └── ClientResultError                              a client's fit / evaluate result is malformed
     └── ChainError                                     anything on the chain side
         ├── BackendError                                   a backend could not start, connect or stop
         ├── AccountError                                   keystore / environment key problems
@@ -89,6 +91,14 @@ class PayloadTooLargeError(CodecError):
     """More parameters or bytes than the spec allows."""
 
 
+class ClientResultError(CodecError):
+    """A client's ``fit`` or ``evaluate`` result is malformed: not a 3-tuple, bad count or metrics."""
+
+
+class FixedPointOverflowError(CodecError):
+    """A value does not fit the fixed-point format, or a total weight exceeds the aggregation's limit."""
+
+
 # -- chain -----------------------------------------------------------------------------------------
 
 
@@ -149,6 +159,7 @@ __all__ = [
     "BlobNotFoundError",
     "BlobTooLargeError",
     "ChainError",
+    "ClientResultError",
     "CodecError",
     "ConfigError",
     "ContractCustomError",
@@ -156,6 +167,7 @@ __all__ = [
     "ContractPanicError",
     "DeploymentError",
     "FedchainError",
+    "FixedPointOverflowError",
     "InvalidLocatorError",
     "MalformedBlobError",
     "NonFiniteError",
