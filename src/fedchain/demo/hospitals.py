@@ -13,20 +13,10 @@ import numpy as np
 from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import train_test_split
 
+from fedchain.data.datasets import HOSPITAL_NAMES
 from fedchain.exceptions import ConfigError
 
 Model = dict[str, np.ndarray]
-
-HOSPITAL_NAMES = (
-    "Aurora General",
-    "Bayside Clinic",
-    "Cedar Medical",
-    "Delta University Hospital",
-    "Elm Street Infirmary",
-    "Fjord Regional",
-    "Granite Children's",
-    "Harbor Oncology",
-)
 
 
 @dataclass(frozen=True)
