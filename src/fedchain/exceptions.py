@@ -8,7 +8,8 @@ Hierarchy::
     │   ├── BlobNotFoundError(StorageError, KeyError)      no blob for that reference
     │   ├── BlobIntegrityError                             bytes do not match the reference (digest or size)
     │   ├── BlobTooLargeError(StorageError, ValueError)    over the store's size limit
-    │   └── InvalidLocatorError(StorageError, ValueError)  a locator this store cannot resolve
+    │   ├── InvalidLocatorError(StorageError, ValueError)  a locator this store cannot resolve
+    │   └── ModelIntegrityError                            global model bytes that do not match the registry
     ├── CodecError(FedchainError, ValueError)          model / update (de)serialisation
     │   ├── MalformedBlobError                             not valid safetensors bytes, or truncated
     │   ├── SpecMismatchError                              names, dtypes or shapes differ from the spec
@@ -16,6 +17,9 @@ Hierarchy::
     │   ├── PayloadTooLargeError                           more parameters or bytes than allowed
     │   ├── FixedPointOverflowError                        a value or weight outside the fixed-point range
     │   └── ClientResultError                              a client's fit / evaluate result is malformed
+    ├── NodeError                                      a node role cannot carry on
+    │   ├── NodeStateError                                 the local state file is unreadable or inconsistent
+    │   └── VerificationError                              a re-derivation disagrees with the chain
     └── ChainError                                     anything on the chain side
         ├── BackendError                                   a backend could not start, connect or stop
         ├── AccountError                                   keystore / environment key problems
@@ -68,6 +72,10 @@ class InvalidLocatorError(StorageError, ValueError):
     """The locator is malformed or belongs to another kind of store."""
 
 
+class ModelIntegrityError(StorageError):
+    """The global model's bytes are missing or do not hash to the model registry's head."""
+
+
 # -- codec -----------------------------------------------------------------------------------------
 
 
@@ -97,6 +105,21 @@ class ClientResultError(CodecError):
 
 class FixedPointOverflowError(CodecError):
     """A value does not fit the fixed-point format, or a total weight exceeds the aggregation's limit."""
+
+
+# -- nodes -----------------------------------------------------------------------------------------
+
+
+class NodeError(FedchainError):
+    """A node role (participant, aggregator, verifier) cannot carry on."""
+
+
+class NodeStateError(NodeError):
+    """The node's local state file is unreadable or disagrees with the chain."""
+
+
+class VerificationError(NodeError):
+    """Public data re-derived off-chain disagrees with what the chain records."""
 
 
 # -- chain -----------------------------------------------------------------------------------------
@@ -170,8 +193,12 @@ __all__ = [
     "FixedPointOverflowError",
     "InvalidLocatorError",
     "MalformedBlobError",
+    "ModelIntegrityError",
+    "NodeError",
+    "NodeStateError",
     "NonFiniteError",
     "PayloadTooLargeError",
     "SpecMismatchError",
     "StorageError",
+    "VerificationError",
 ]

@@ -1,0 +1,298 @@
+"""Re-derive a round from public data only: reveal events, stored blobs, the model registry.
+
+The aggregator and every verifier run exactly these functions, so a correct aggregate is reproduced bit for
+bit (the strategies aggregate in fixed point) and a wrong one is caught.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_typing import ChecksumAddress
+
+from fedchain import codec
+from fedchain.chain.bindings.coordinator import ExclusionReason, UpdateRevealedEvent
+from fedchain.chain.client import Fedchain, next_reveal_digest
+from fedchain.codec import ModelSpec, NamedArrays
+from fedchain.exceptions import (
+    BlobIntegrityError,
+    BlobNotFoundError,
+    BlobTooLargeError,
+    CodecError,
+    InvalidLocatorError,
+    NonFiniteError,
+)
+from fedchain.fl.strategies import FitResult, Params, Strategy
+from fedchain.fl.typing import Metrics
+from fedchain.node.errors import ModelIntegrityError, VerificationError
+from fedchain.storage import BlobStore, sha256_digest
+
+RECORD_FORMAT = "fedchain-round-record/1"
+"""The ``format`` field of a round record blob."""
+
+Evaluate = Callable[[Params], Metrics]
+"""An evaluation of a global model on held-out data: metrics by name."""
+
+
+@dataclass(frozen=True)
+class Included:
+    """A revealed update that entered the aggregate."""
+
+    member: ChecksumAddress
+    num_examples: int
+    update_hash: bytes
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A revealed update refused, with the on-chain reason."""
+
+    member: ChecksumAddress
+    reason: ExclusionReason
+
+
+@dataclass(frozen=True)
+class RoundDerivation:
+    """What public data determines about a round: the revealed set, the exclusions and the aggregate.
+
+    ``model`` and ``model_bytes`` are ``None`` when no valid update remains (the round can only abort).
+    """
+
+    task: int
+    round: int
+    base_model_hash: bytes
+    reveal_digest: bytes
+    included: tuple[Included, ...]
+    excluded: tuple[Exclusion, ...]
+    model: Params | None
+    model_bytes: bytes | None
+
+    @property
+    def model_hash(self) -> bytes | None:
+        """The sha256 of the aggregate's canonical bytes, as the model registry stores it."""
+        return None if self.model_bytes is None else sha256_digest(self.model_bytes)
+
+
+def round_start_block(fc: Fedchain, opened_at: int) -> int:
+    """The first block whose timestamp is at least ``opened_at`` (a round's events all come at or after it).
+
+    A binary search over block timestamps (non-decreasing), so event scans cover one round, not the whole
+    deployment's history.
+    """
+    low, high = fc.deployment.block, int(fc.w3.eth.block_number)
+    while low < high:
+        mid = (low + high) // 2
+        if int(fc.w3.eth.get_block(mid)["timestamp"]) < opened_at:
+            low = mid + 1
+        else:
+            high = mid
+    return low
+
+
+def round_events(fc: Fedchain, name: str, task: int, round_number: int) -> list[Any]:
+    """The coordinator's events ``name`` of one round (fields ``task`` and ``round``), in chain order."""
+    rnd = fc.coordinator.round(task, round_number)
+    events = fc.coordinator.events(name, from_block=round_start_block(fc, rnd.opened_at))
+    mine = [e for e in events if e.task == task and e.round == round_number]
+    return sorted(mine, key=lambda e: (e.block_number, e.log_index))
+
+
+def revealed_events(fc: Fedchain, task: int, round_number: int) -> list[UpdateRevealedEvent]:
+    """The round's ``UpdateRevealed`` events in chain order."""
+    return round_events(fc, "UpdateRevealed", task, round_number)
+
+
+def load_update(
+    store: BlobStore, spec: ModelSpec, event: UpdateRevealedEvent
+) -> tuple[NamedArrays | None, ExclusionReason | None]:
+    """Fetch and decode one revealed update; return ``(arrays, None)`` or ``(None, reason)``.
+
+    Transient storage failures (I/O errors) are raised, not classified: they say nothing about the update.
+    """
+    try:
+        blob = store.get_by_locator(event.locator, event.update_hash)
+    except (BlobNotFoundError, InvalidLocatorError):
+        return None, ExclusionReason.MISSING_BLOB
+    except BlobIntegrityError:
+        return None, ExclusionReason.HASH_MISMATCH
+    except BlobTooLargeError:
+        return None, ExclusionReason.BAD_SHAPE
+    try:
+        return codec.decode(blob, spec), None
+    except NonFiniteError:
+        return None, ExclusionReason.NON_FINITE
+    except CodecError:
+        return None, ExclusionReason.BAD_SHAPE
+
+
+def model_locator(fc: Fedchain, task: int, model_hash: bytes) -> str:
+    """The registry locator of the latest version of ``task`` whose hash is ``model_hash``."""
+    for index in range(fc.models.version_count(task) - 1, -1, -1):
+        version = fc.models.version(task, index)
+        if version.model_hash == model_hash:
+            return version.locator
+    raise ModelIntegrityError("the model is not in the task's model registry")
+
+
+def load_model(store: BlobStore, spec: ModelSpec, model_hash: bytes, locator: str) -> Params:
+    """Fetch a registered model and decode it; refuse bytes that do not hash to ``model_hash``.
+
+    Raises
+    ------
+    ModelIntegrityError
+        If the blob is missing, unreadable, differs from the registered hash or does not decode with ``spec``.
+    """
+    try:
+        blob = store.get_by_locator(locator, model_hash)
+        return dict(codec.decode(blob, spec))
+    except (BlobIntegrityError, BlobNotFoundError, InvalidLocatorError, CodecError) as exc:
+        raise ModelIntegrityError("the global model does not match the model registry") from exc
+
+
+def derive_round(
+    fc: Fedchain, store: BlobStore, spec: ModelSpec, strategy: Strategy, task: int, round_number: int
+) -> RoundDerivation:
+    """Re-derive round ``round_number`` with ``strategy`` in its state after the previous accepted round.
+
+    ``strategy`` is advanced by one round when a model results (stateful strategies change).
+
+    Raises
+    ------
+    VerificationError
+        If the reveal digest recomputed from the events differs from the on-chain one.
+    ModelIntegrityError
+        If the round's base model cannot be fetched intact.
+    """
+    rnd = fc.coordinator.round(task, round_number)
+    digest = rnd.seed
+    included: list[Included] = []
+    excluded: list[Exclusion] = []
+    results: list[FitResult] = []
+    for event in revealed_events(fc, task, round_number):
+        digest = next_reveal_digest(digest, event.member, event.update_hash)
+        arrays, reason = load_update(store, spec, event)
+        if arrays is None or reason is not None:
+            excluded.append(Exclusion(event.member, reason or ExclusionReason.OTHER))
+            continue
+        included.append(Included(event.member, event.num_examples, event.update_hash))
+        results.append((arrays, event.num_examples))
+    if rnd.revealers and digest != rnd.reveal_digest:
+        raise VerificationError("the reveal events do not reproduce the on-chain reveal digest")
+    model: Params | None = None
+    model_bytes: bytes | None = None
+    if results:
+        base = load_model(store, spec, rnd.base_model_hash, model_locator(fc, task, rnd.base_model_hash))
+        model = strategy.aggregate(base, results, server_round=round_number)
+        model_bytes = codec.encode(model, spec)
+    return RoundDerivation(
+        task=task,
+        round=round_number,
+        base_model_hash=rnd.base_model_hash,
+        reveal_digest=digest,
+        included=tuple(included),
+        excluded=tuple(excluded),
+        model=model,
+        model_bytes=model_bytes,
+    )
+
+
+def split_rewards(budget: int, included: Sequence[Included]) -> list[tuple[ChecksumAddress, int]]:
+    """``budget`` split by examples among ``included`` (integer floor division: the total never exceeds it).
+
+    Examples
+    --------
+    >>> a, b = "0x" + "11" * 20, "0x" + "22" * 20
+    >>> split_rewards(100, [Included(a, 1, b""), Included(b, 2, b"")])
+    [('0x1111111111111111111111111111111111111111', 33), ('0x2222222222222222222222222222222222222222', 66)]
+    """
+    total = sum(i.num_examples for i in included)
+    if total <= 0:
+        return []
+    return [(i.member, budget * i.num_examples // total) for i in included]
+
+
+def round_record(
+    derivation: RoundDerivation,
+    budget: int,
+    rewards: Sequence[tuple[ChecksumAddress, int]],
+    metrics: Metrics | None = None,
+) -> bytes:
+    """The canonical JSON round record whose sha256 the aggregator submits as ``metricsHash``."""
+    record: dict[str, Any] = {
+        "format": RECORD_FORMAT,
+        "task": derivation.task,
+        "round": derivation.round,
+        "baseModelHash": derivation.base_model_hash.hex(),
+        "modelHash": (derivation.model_hash or b"").hex(),
+        "revealDigest": derivation.reveal_digest.hex(),
+        "included": [
+            {"member": i.member, "numExamples": i.num_examples, "updateHash": i.update_hash.hex()}
+            for i in derivation.included
+        ],
+        "excluded": [{"member": e.member, "reason": e.reason.name} for e in derivation.excluded],
+        "rewardBudget": str(budget),
+        "rewards": [[member, str(amount)] for member, amount in rewards],
+        "metrics": dict(metrics or {}),
+    }
+    return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+
+
+def read_round_record(store: BlobStore, metrics_hash: bytes) -> dict[str, Any]:
+    """Fetch the round record named by an aggregate's ``metricsHash`` (checked against the hash).
+
+    Raises
+    ------
+    VerificationError
+        If the record is missing, altered or not a round record.
+    """
+    try:
+        blob = store.get_by_locator(store.locator_for(metrics_hash), metrics_hash)
+        record = json.loads(blob)
+    except (BlobNotFoundError, BlobIntegrityError, InvalidLocatorError, ValueError) as exc:
+        raise VerificationError("the round record is missing or altered") from exc
+    if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
+        raise VerificationError("the metrics hash does not name a round record")
+    return record
+
+
+def record_rewards(record: dict[str, Any]) -> list[tuple[ChecksumAddress, int]]:
+    """The ``(member, amount)`` list of a round record."""
+    return [(ChecksumAddress(member), int(amount)) for member, amount in record["rewards"]]
+
+
+def is_stateful(strategy: Strategy) -> bool:
+    """Whether the strategy keeps state across rounds (its aggregate depends on earlier rounds)."""
+    return bool(strategy.state_dict())  # stateful strategies always report at least "server_round"
+
+
+def strategy_before(
+    fc: Fedchain, store: BlobStore, spec: ModelSpec, template: Strategy, task: int, round_number: int
+) -> Strategy:
+    """A copy of ``template`` brought to its state before ``round_number``.
+
+    A stateless strategy is copied as is. A stateful one (FedAdam...) replays every accepted round before
+    ``round_number`` in registry order, from ``template``'s state (the task's initial state), checking each
+    replayed model against the registry.
+
+    Raises
+    ------
+    VerificationError
+        If a replayed round does not reproduce its registered model.
+    """
+    strategy = copy.deepcopy(template)
+    if not is_stateful(template):
+        return strategy
+    for index in range(1, fc.models.version_count(task)):
+        version = fc.models.version(task, index)
+        if version.round >= round_number:
+            break
+        derived = derive_round(fc, store, spec, strategy, task, version.round)
+        if derived.model_hash != version.model_hash:
+            raise VerificationError(
+                f"replaying round {version.round} does not reproduce model version {index}"
+            )
+    return strategy

@@ -1,0 +1,193 @@
+"""The participant role: train, commit, reveal, verify and vote, claim; restart-safe."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from fedchain import codec
+from fedchain.chain.bindings.coordinator import MemberActivity, Phase, Round
+from fedchain.chain.client import Fedchain, commitment
+from fedchain.codec import ModelSpec
+from fedchain.fl.client import NumPyClient, validate_fit_result
+from fedchain.fl.strategies import FedAvg, Params
+from fedchain.fl.typing import Config, from_named, to_named
+from fedchain.incentives import RewardTree
+from fedchain.node._derive import load_model, read_round_record, record_rewards
+from fedchain.node._state import StateFile, bind_state
+from fedchain.node.errors import ModelIntegrityError, NodeStateError, VerificationError
+from fedchain.node.verifier import StrategyFactory, check_round
+from fedchain.storage import BlobStore, ContentRef
+
+_TERMINAL = (Phase.FINALIZED, Phase.REJECTED, Phase.ABORTED)
+
+
+class Participant:
+    """A task member driven by chain state.
+
+    Each :meth:`step` re-reads the chain and does at most the next needed action per round. The local state
+    file holds only secrets and artifacts: for each round, the salt and the update's reference, written
+    before ``commit`` so a restarted node can still reveal.
+
+    Parameters
+    ----------
+    fc
+        The chain, bound to this member's signer.
+    store
+        Where models, updates and round records live.
+    client
+        The local learning (:class:`~fedchain.fl.client.NumPyClient`).
+    spec
+        The task's model spec.
+    task_id
+        The task, which this member has joined.
+    state_path
+        The node's JSON state file.
+    num_examples
+        The example count declared at reveal (the reward weight).
+    strategy_factory
+        The task's strategy, to re-derive aggregates before voting; ``None``: FedAvg.
+    fit_config
+        Extra values passed to ``client.fit`` (``server_round`` is always set).
+    """
+
+    def __init__(
+        self,
+        fc: Fedchain,
+        store: BlobStore,
+        client: NumPyClient,
+        spec: ModelSpec,
+        task_id: int,
+        state_path: str | os.PathLike[str],
+        *,
+        num_examples: int,
+        strategy_factory: StrategyFactory | None = None,
+        fit_config: Config | None = None,
+    ) -> None:
+        self.fc, self.store, self.client, self.spec, self.task = fc, store, client, spec, task_id
+        self.state = StateFile(state_path)
+        bind_state(self.state, fc.deployment.chain_id, fc.coordinator.address, task_id)
+        self.num_examples = num_examples
+        self.strategy_factory: StrategyFactory = strategy_factory or FedAvg
+        self.fit_config: Config = dict(fit_config or {})
+        self.salt_source: Callable[[int], bytes] = os.urandom
+
+    @property
+    def address(self) -> str:
+        return self.fc.address
+
+    # -- the step --------------------------------------------------------------------------------------
+
+    def step(self) -> list[str]:
+        """Do the next needed action(s) and describe them; ``[]`` when there is nothing to do now.
+
+        Raises
+        ------
+        ModelIntegrityError
+            If the global model's bytes differ from the model registry (nothing is committed).
+        """
+        done = self._settle_past_rounds()
+        r = self.fc.coordinator.current_round(self.task)
+        if r == 0:
+            return done
+        rnd = self.fc.coordinator.round(self.task, r)
+        act = self.fc.coordinator.member_activity(self.task, self.fc.address)
+        if rnd.phase == Phase.COMMIT and act.committed != r and act.joined and not act.suspended:
+            if self.fc.coordinator.is_in_cohort(self.task, r, self.fc.address):
+                done.append(self._commit(r, rnd))
+        elif rnd.phase == Phase.REVEAL and act.committed == r and act.revealed != r:
+            done.append(self._reveal(r))
+        elif rnd.phase == Phase.CHALLENGE and act.voted != r and self._may_vote(rnd, act):
+            done.append(self._vote(r))
+        return done
+
+    # -- actions ---------------------------------------------------------------------------------------
+
+    def _commit(self, r: int, rnd: Round) -> str:
+        saved = self.state.rounds().get(str(r))
+        if saved is None:
+            ref = self._train(r, rnd)
+            saved = {"salt": self.salt_source(32).hex(), "update": ref.to_dict()}
+            self.state.rounds()[str(r)] = saved
+            self.state.save()  # before the commit: a crash after it can still reveal
+        ref = ContentRef.from_dict(saved["update"])
+        salt = bytes.fromhex(saved["salt"])
+        self.fc.coordinator.commit(self.task, r, commitment(self.task, r, self.fc.address, ref.sha256, salt))
+        return f"round {r}: committed update {ref.digest_hex[:16]}"
+
+    def _train(self, r: int, rnd: Round) -> ContentRef:
+        head = self.fc.models.head(self.task)
+        if head.model_hash != rnd.base_model_hash:
+            raise ModelIntegrityError("the model registry head is not the round's base model")
+        params = load_model(self.store, self.spec, head.model_hash, head.locator)
+        config: Config = {**self.fit_config, "server_round": r}
+        fit = validate_fit_result(self.client.fit(from_named(params, self.spec), config), self.spec)
+        return self.store.put(self.encode_update(to_named(fit.parameters, self.spec)))
+
+    def encode_update(self, update: Params) -> bytes:
+        """The bytes published for an update (the canonical encoding; tests override it to misbehave)."""
+        return codec.encode(update, self.spec)
+
+    def _reveal(self, r: int) -> str:
+        saved = self.state.rounds().get(str(r))
+        if saved is None:
+            raise NodeStateError(f"committed in round {r} but the state file holds no salt for it")
+        ref = ContentRef.from_dict(saved["update"])
+        salt = bytes.fromhex(saved["salt"])
+        self.fc.coordinator.reveal(self.task, r, ref.sha256, salt, self.num_examples, ref.locator)
+        return f"round {r}: revealed {self.num_examples} examples"
+
+    def _may_vote(self, rnd: Round, act: MemberActivity) -> bool:
+        """The coordinator's vote rules: a member since before the round opened, not suspended, not the
+        aggregator."""
+        if not act.joined or act.suspended or act.index >= rnd.member_count:
+            return False
+        return self.fc.coordinator.task(self.task).aggregator != self.fc.address
+
+    def _vote(self, r: int) -> str:
+        problems = check_round(self.fc, self.store, self.spec, self.strategy_factory, self.task, r)
+        if problems:
+            self.fc.coordinator.challenge(self.task, r)
+            return f"round {r}: challenged ({'; '.join(problems)})"
+        self.fc.coordinator.attest(self.task, r)
+        return f"round {r}: re-derived the aggregate bit for bit, attested"
+
+    def _settle_past_rounds(self) -> list[str]:
+        """Claim the reward of every finished round this node took part in (once, checked on-chain)."""
+        done: list[str] = []
+        rounds = self.state.rounds()
+        for key, saved in sorted(rounds.items(), key=lambda kv: int(kv[0])):
+            if saved.get("settled"):
+                continue
+            r = int(key)
+            rnd = self.fc.coordinator.round(self.task, r)
+            if rnd.phase not in _TERMINAL:
+                continue
+            if rnd.phase == Phase.FINALIZED:
+                line = self._claim(r, rnd)
+                if line is None:
+                    continue  # the round record is unreadable for now: try again at the next step
+                done.append(line)
+            saved["settled"] = True
+            self.state.save()
+        return done
+
+    def _claim(self, r: int, rnd: Round) -> str | None:
+        """Claim round ``r``'s reward if owed and not claimed; ``None`` when the record cannot be read."""
+        if self.fc.coordinator.is_claimed(self.task, r, self.fc.address):
+            return f"round {r}: reward already claimed"
+        try:
+            rewards = record_rewards(read_round_record(self.store, rnd.metrics_hash))
+        except (VerificationError, KeyError, ValueError, TypeError):
+            return None
+        tree = RewardTree.build(rewards)
+        amount = tree.amount(self.fc.address)
+        if tree.root != rnd.rewards_root or amount <= 0:
+            return f"round {r}: no reward"
+        self.fc.coordinator.claim(self.task, r, amount, tree.proof(self.fc.address))
+        return f"round {r}: claimed {amount}"
+
+    def describe(self) -> dict[str, Any]:
+        """The local state (for status output)."""
+        return dict(self.state.data)

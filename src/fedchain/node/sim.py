@@ -1,0 +1,75 @@
+"""An in-process driver: step an aggregator and its participants until some rounds are finalized."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from fedchain.chain import ChainBackend
+from fedchain.chain.bindings.coordinator import Phase
+from fedchain.node.aggregator import Aggregator
+from fedchain.node.errors import NodeError
+from fedchain.node.participant import Participant
+
+DEFAULT_MAX_SWEEPS = 200
+"""Sweeps (every node stepped once) before :func:`run_rounds` gives up."""
+
+
+@dataclass
+class SimLog:
+    """What happened: ``(node label, action)`` in order, and the finalized round numbers."""
+
+    actions: list[tuple[str, str]] = field(default_factory=list)
+    finalized: list[int] = field(default_factory=list)
+    time_advances: int = 0
+
+
+def _finalized(aggregator: Aggregator) -> list[int]:
+    coordinator, task = aggregator.fc.coordinator, aggregator.task
+    return [
+        r
+        for r in range(1, coordinator.current_round(task) + 1)
+        if coordinator.round(task, r).phase == Phase.FINALIZED
+    ]
+
+
+def run_rounds(
+    aggregator: Aggregator,
+    participants: Sequence[Participant],
+    backend: ChainBackend,
+    rounds: int,
+    *,
+    max_sweeps: int = DEFAULT_MAX_SWEEPS,
+) -> SimLog:
+    """Step every node round-robin until ``rounds`` more rounds are finalized and the participants are idle.
+
+    When a whole sweep changes nothing, the chain clock moves past the current phase's deadline
+    (``backend.advance_time``; dev chains only). Once the target is reached the aggregator opens no new round.
+
+    Raises
+    ------
+    NodeError
+        If the rounds do not complete within ``max_sweeps`` sweeps.
+    """
+    log = SimLog()
+    target = len(_finalized(aggregator)) + rounds
+    for _ in range(max_sweeps):
+        reached = len(_finalized(aggregator)) >= target
+        progressed = False
+        nodes: list[tuple[str, Aggregator | Participant]] = [] if reached else [("aggregator", aggregator)]
+        nodes += [(f"participant {i}", p) for i, p in enumerate(participants)]
+        for label, node in nodes:
+            actions = node.step()
+            log.actions.extend((label, a) for a in actions)
+            progressed = progressed or bool(actions)
+        if reached and not progressed:
+            log.finalized = _finalized(aggregator)
+            return log
+        if not progressed:
+            coordinator, task = aggregator.fc.coordinator, aggregator.task
+            r = coordinator.current_round(task)
+            deadline = coordinator.round(task, r).deadline if r else 0
+            now = int(backend.w3.eth.get_block("latest")["timestamp"])
+            backend.advance_time(max(1, deadline - now + 1))
+            log.time_advances += 1
+    raise NodeError(f"{rounds} rounds did not finalize within {max_sweeps} sweeps")
