@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -40,22 +41,33 @@ def test_version() -> None:
     assert result.stdout.strip() == f"fedchain {__version__}"
 
 
-def test_demo_runs_a_round_and_writes_an_audit_file(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["demo", "--participants", "2", "--out", str(tmp_path), "--json"])
+def test_demo_trains_over_the_chain_and_verifies_every_version(tmp_path: Path) -> None:
+    args = ["demo", "--participants", "3", "--rounds", "2", "--out", str(tmp_path), "--json"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["phase"] == "finalized"
-    assert [v["version"] for v in data["model_versions"]] == [0, 1]
-    assert data["model_versions"][1]["parentHash"] == data["model_versions"][0]["modelHash"]
-    assert data["global_accuracy"] > 0.9
-    assert all(h["attested"] and h["reward"] > 0 for h in data["hospitals"])
+    assert [r["round"] for r in data["rounds"]] == [1, 2]
+    assert data["verified"] is True
+    versions = data["model_versions"]
+    assert [v["version"] for v in versions] == [0, 1, 2]
+    assert all(v["parentHash"] == p["modelHash"] for p, v in itertools.pairwise(versions))
+    assert data["rounds"][-1]["accuracy"] > 0.85
+    assert all(sum(r["paid"].values()) > 0 for r in data["rounds"])
+    assert set(data["local_accuracy"]) == set(data["names"].values())
     audit = json.loads((tmp_path / "audit.json").read_text())
-    assert audit["modelVersions"] == data["model_versions"]
+    assert audit["modelVersions"] == versions and audit["verified"] is True
+    assert (tmp_path / "accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_demo_refuses_too_many_hospitals() -> None:
-    result = runner.invoke(app, ["demo", "--participants", "99"])
-    assert result.exit_code == exit_codes.USAGE
+def test_demo_table_output(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--participants", "2", "--rounds", "1", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "verified" in result.stdout and "centralized" in result.stdout
+
+
+def test_demo_refuses_bad_options() -> None:
+    assert runner.invoke(app, ["demo", "--participants", "99"]).exit_code == exit_codes.USAGE
+    assert runner.invoke(app, ["demo", "--strategy", "fedmagic"]).exit_code == exit_codes.USAGE
 
 
 def test_deploy_then_status_over_rpc(devnet: DevnetBackend, tmp_path: Path) -> None:

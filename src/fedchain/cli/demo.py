@@ -1,4 +1,4 @@
-"""``fedchain demo``: the end-to-end scenario on the embedded chain (or a local devnet)."""
+"""``fedchain demo``: a federation trains over the chain for several rounds, then everything is re-derived."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from rich.table import Table
 
 from fedchain.chain.gas import gas_table
 from fedchain.cli._common import JsonOption, console, handle_errors, print_json
-from fedchain.demo import DemoConfig, DemoResult, run_demo
-from fedchain.demo.scenario import TOKEN
+from fedchain.demo import TOKEN, FederationConfig, FederationResult, run_federation
 
 
 @handle_errors
@@ -23,83 +22,95 @@ def demo(
         Literal["embedded", "devnet"],
         typer.Option(help="embedded: in-process EVM (py-evm); devnet: a local anvil node."),
     ] = "embedded",
-    participants: Annotated[int, typer.Option(min=1, max=8, help="Number of hospitals.")] = 3,
-    out: Annotated[Path, typer.Option(help="Where blobs and the audit file go.")] = Path("fedchain-demo"),
+    scenario: Annotated[
+        Literal["hospitals", "digits", "fraud"],
+        typer.Option(help="hospitals: breast cancer; digits: 8x8 digits; fraud: synthetic cross-bank fraud."),
+    ] = "hospitals",
+    participants: Annotated[int, typer.Option(min=2, max=10, help="Number of data holders.")] = 5,
+    rounds: Annotated[int, typer.Option(min=1, max=50, help="Rounds to train.")] = 10,
+    strategy: Annotated[
+        Literal["fedavg", "fedprox", "fedavgm", "fedadam", "fedyogi", "fedadagrad"],
+        typer.Option(help="Server strategy (aggregation is bit-exact fixed point in every case)."),
+    ] = "fedavg",
+    out: Annotated[
+        Path, typer.Option(help="Where blobs, node state, the plot and the audit file go.")
+    ] = Path("fedchain-demo"),
     seed: Annotated[int, typer.Option(help="Seed of the data split.")] = 7,
     as_json: JsonOption = False,
 ) -> None:
-    """Deploy, create a task, let hospitals join, run one commit/reveal/aggregate/finalize round."""
-    config = DemoConfig(chain=chain, participants=participants, out_dir=out, seed=seed)
+    """Deploy, let data holders join with consent and stake, train for several rounds, verify everything."""
+    config = FederationConfig(
+        chain=chain, scenario=scenario, participants=participants, rounds=rounds, strategy=strategy,
+        out_dir=out, seed=seed,
+    )  # fmt: skip
     if as_json:
-        print_json(_as_dict(run_demo(config)))
+        print_json(_as_dict(run_federation(config)))
         return
-    console.rule(f"fedchain demo: {participants} hospitals, breast-cancer data, {chain} chain")
+    console.rule(
+        f"fedchain demo: {participants} {scenario} holders, {rounds} rounds, {strategy}, {chain} chain"
+    )
     with console.status("starting...") as status:
 
         def report(step: str, detail: str) -> None:
-            console.print(f"[bold cyan]{step:>9}[/]  {detail}", highlight=False)
-            status.update(f"{step}: {detail}")
+            if step == "node":
+                status.update(detail)
+            else:
+                console.print(f"[bold cyan]{step:>8}[/]  {detail}", highlight=False)
+                status.update(f"{step}: {detail}")
 
-        result = run_demo(config, report)
+        result = run_federation(config, report)
     _print_result(result)
 
 
-def _print_result(result: DemoResult) -> None:
-    hospitals = Table(title=f"Task {result.task_id}, round {result.round_number}: {result.phase}")
-    for col in (
-        "hospital",
-        "address",
-        "records",
-        "local-only acc.",
-        "update sha256",
-        "verdict",
-        "reward (FED)",
-    ):
-        hospitals.add_column(col, justify="right" if col in ("records", "reward (FED)") else "left")
-    for h in result.hospitals:
-        hospitals.add_row(
-            h.name,
-            h.address[:10] + "...",
-            str(h.examples),
-            f"{h.local_accuracy:.3f}",
-            h.update_hash[:16] + "...",
-            "attested" if h.attested else "challenged",
-            f"{h.reward / TOKEN:.2f}",
-        )
-    console.print(hospitals)
+def _print_result(result: FederationResult) -> None:
+    holders = list(result.names.values())
+    table = Table(title=f"Task {result.task_id}: rounds (every model version re-derived from public data)")
+    for col in ("round", "accuracy", "loss", "txs", "gas", "seconds", "excluded"):
+        table.add_column(col, justify="right")
+    table.add_column("paid (FED)")
+    for r in result.rounds:
+        paid = ", ".join(f"{name.split()[0]} {amount / TOKEN:.1f}" for name, amount in r.paid.items())
+        table.add_row(
+            str(r.round), f"{r.accuracy:.3f}", f"{r.loss:.3f}", str(r.transactions), f"{r.gas:,}",
+            f"{r.seconds:.1f}", str(r.excluded), paid,
+        )  # fmt: skip
+    console.print(table)
 
-    models = Table(title="Model registry (hash-linked)")
-    for col in ("version", "round", "model hash", "parent hash", "locator"):
-        models.add_column(col)
-    for v in result.model_versions:
-        models.add_row(
-            str(v["version"]),
-            str(v["round"]),
-            v["modelHash"][:18] + "...",
-            v["parentHash"][:18] + "...",
-            v["locator"][:40] + "...",
-        )
-    console.print(models)
+    compare = Table(title="Accuracy on the held-out records")
+    compare.add_column("model")
+    compare.add_column("accuracy", justify="right")
+    compare.add_row("initial model", f"{result.initial_accuracy:.3f}")
+    compare.add_row(
+        f"[bold]federated, after round {result.rounds[-1].round}[/]",
+        f"[bold]{result.rounds[-1].accuracy:.3f}",
+    )
+    compare.add_row("centralized (all records pooled)", f"{result.centralized_accuracy:.3f}")
+    for name in holders:
+        compare.add_row(f"{name} alone", f"{result.local_accuracy[name]:.3f}")
+    console.print(compare)
     console.print(gas_table(result.ledger))
-
-    seen = Table(title="Who could see what", show_header=False)
-    for party, what in result.visibility:
-        seen.add_row(f"[bold]{party}[/]", what)
-    console.print(seen)
+    versions = len(result.verify_lines) - 1
+    verdict = (
+        f"[bold green]verified[/]: all {versions} model versions re-derived bit for bit from chain and blobs"
+        if result.verified
+        else "[bold red]VERIFICATION FAILED[/]: "
+        + "; ".join(line for line in result.verify_lines if "ok" not in line)
+    )
     console.print(
         Panel.fit(
-            f"global model accuracy on held-out records: [bold]{result.global_accuracy:.3f}[/] "
-            f"(initial model {result.initial_accuracy:.3f}), log-loss {result.global_loss:.3f}\n"
+            f"{verdict}\n"
             f"{len(result.ledger)} transactions, {result.ledger.total():,} gas, {result.seconds:.1f} s\n"
-            f"audit file: {result.audit_path}",
+            f"plot: {result.plot_path}\naudit file: {result.audit_path}",
             title="done",
         )
     )
 
 
-def _as_dict(result: DemoResult) -> dict[str, object]:
+def _as_dict(result: FederationResult) -> dict[str, object]:
     data: dict[str, object] = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
-    data["hospitals"] = [dataclasses.asdict(h) for h in result.hospitals]
+    data["config"] = {k: str(v) for k, v in vars(result.config).items()}
+    data["rounds"] = [dataclasses.asdict(r) for r in result.rounds]
     data["ledger"] = json.loads(result.ledger.to_json())
     data["audit_path"] = str(result.audit_path)
+    data["plot_path"] = str(result.plot_path)
     return data

@@ -1,5 +1,5 @@
 """The end-to-end scenario behind ``fedchain demo`` (``make demo``)."""
 
-from fedchain.demo.scenario import DemoConfig, DemoResult, run_demo
+from fedchain.demo.federation import TOKEN, FederationConfig, FederationResult, RoundRow, run_federation
 
-__all__ = ["DemoConfig", "DemoResult", "run_demo"]
+__all__ = ["TOKEN", "FederationConfig", "FederationResult", "RoundRow", "run_federation"]

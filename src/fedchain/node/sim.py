@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from fedchain.chain import ChainBackend
@@ -40,11 +40,13 @@ def run_rounds(
     rounds: int,
     *,
     max_sweeps: int = DEFAULT_MAX_SWEEPS,
+    on_action: Callable[[str, str], None] | None = None,
 ) -> SimLog:
     """Step every node round-robin until ``rounds`` more rounds are finalized and the participants are idle.
 
     When a whole sweep changes nothing, the chain clock moves past the current phase's deadline
     (``backend.advance_time``; dev chains only). Once the target is reached the aggregator opens no new round.
+    ``on_action(label, action)`` is called as each action happens (live progress).
 
     Raises
     ------
@@ -61,6 +63,9 @@ def run_rounds(
         for label, node in nodes:
             actions = node.step()
             log.actions.extend((label, a) for a in actions)
+            if on_action is not None:
+                for action in actions:
+                    on_action(label, action)
             progressed = progressed or bool(actions)
         if reached and not progressed:
             log.finalized = _finalized(aggregator)

@@ -1,0 +1,313 @@
+"""The main job: a federation trains for several rounds over the chain, with real nodes, and is audited.
+
+Each data holder is a :class:`~fedchain.node.Participant` with its own key, stake and consent record; a bonded
+:class:`~fedchain.node.Aggregator` opens rounds, aggregates with the task's strategy in bit-exact fixed point
+and publishes a round record; the participants re-derive every aggregate before they attest, and claim their
+share of the round's reward by Merkle proof. At the end every model version is re-derived from public data
+(:func:`~fedchain.node.verify_task`) and the federated model is compared with a centralized model and with
+each holder training alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from fedchain import codec
+from fedchain.chain import ChainBackend, GasLedger, Transactor, connect
+from fedchain.chain.bindings.coordinator import Durations, Mode, TaskParams
+from fedchain.chain.client import Fedchain, deploy_all
+from fedchain.data import FederatedDataset, digits, fraud, hospitals
+from fedchain.exceptions import ConfigError
+from fedchain.fl.adapters import SklearnLinearClient
+from fedchain.fl.strategies import FedAdagrad, FedAdam, FedAvg, FedAvgM, FedProx, FedYogi, Params, Strategy
+from fedchain.fl.typing import Metrics, from_named
+from fedchain.node import Aggregator, Participant, read_round_record, run_rounds, verify_task
+from fedchain.node._derive import record_rewards
+from fedchain.storage import LocalDirectoryStore
+
+TOKEN = 10**18
+SCENARIOS: dict[str, Callable[..., FederatedDataset]] = {
+    "hospitals": hospitals,
+    "digits": digits,
+    "fraud": fraud,
+}
+STRATEGIES: dict[str, Callable[[], Strategy]] = {
+    "fedavg": FedAvg,
+    "fedprox": lambda: FedProx(proximal_mu=0.1),
+    "fedavgm": FedAvgM,
+    "fedadam": lambda: FedAdam(eta=0.05, eta_l=0.1),
+    "fedyogi": lambda: FedYogi(eta=0.05, eta_l=0.1),
+    "fedadagrad": lambda: FedAdagrad(eta=0.1, eta_l=0.1),
+}
+DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300)
+
+Reporter = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class FederationConfig:
+    chain: str = "embedded"
+    scenario: str = "hospitals"
+    participants: int = 5
+    rounds: int = 10
+    strategy: str = "fedavg"
+    out_dir: Path = Path("fedchain-demo")
+    seed: int = 7
+    local_epochs: int = 5
+    reward_per_round: int = 100 * TOKEN
+    stake: int = 10 * TOKEN
+
+
+@dataclass
+class RoundRow:
+    round: int
+    accuracy: float
+    loss: float
+    gas: int
+    transactions: int
+    seconds: float
+    paid: dict[str, int]
+    excluded: int
+
+
+@dataclass
+class FederationResult:
+    config: FederationConfig
+    chain: str
+    chain_id: int
+    task_id: int
+    names: dict[str, str]  # address -> holder name
+    rounds: list[RoundRow]
+    initial_accuracy: float
+    centralized_accuracy: float
+    local_accuracy: dict[str, float]
+    verified: bool
+    verify_lines: tuple[str, ...]
+    ledger: GasLedger
+    audit_path: Path
+    plot_path: Path
+    seconds: float
+    model_versions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _clients(data: FederatedDataset, epochs: int) -> list[SklearnLinearClient]:
+    classes = np.arange(data.num_classes)
+    return [
+        SklearnLinearClient(
+            LogisticRegression(), c.x, c.y, data.x_test, data.y_test,
+            local_epochs=epochs, learning_rate=0.1, classes=classes, seed=i,
+        )
+        for i, c in enumerate(data.clients)
+    ]  # fmt: skip
+
+
+def _alone_accuracy(x: np.ndarray, y: np.ndarray, data: FederatedDataset) -> float:
+    """A model trained on ``(x, y)`` only, scored on the global test set (one class only: predict it)."""
+    if len(np.unique(y)) < 2:
+        return float(np.mean(data.y_test == y[0]))
+    model = LogisticRegression(max_iter=2000).fit(x, y)
+    return float(model.score(data.x_test, data.y_test))
+
+
+def run_federation(
+    config: FederationConfig, report: Reporter = lambda step, detail: None
+) -> FederationResult:
+    if config.scenario not in SCENARIOS:
+        raise ConfigError(f"unknown scenario {config.scenario!r}; choose one of {sorted(SCENARIOS)}")
+    if config.strategy not in STRATEGIES:
+        raise ConfigError(f"unknown strategy {config.strategy!r}; choose one of {sorted(STRATEGIES)}")
+    if config.rounds < 1:
+        raise ConfigError("rounds must be at least 1")
+    started = time.perf_counter()
+    data = SCENARIOS[config.scenario](config.participants, seed=config.seed)
+    out = Path(config.out_dir)
+    backend = connect(config.chain)  # type: ignore[arg-type]
+    try:
+        return _run(config, backend, data, out, started, report)
+    finally:
+        backend.close()
+
+
+def _run(
+    config: FederationConfig,
+    backend: ChainBackend,
+    data: FederatedDataset,
+    out: Path,
+    started: float,
+    report: Reporter,
+) -> FederationResult:
+    store = LocalDirectoryStore(out / "blobs")
+    state_dir = out / "state"
+    for stale in state_dir.glob("*.json") if state_dir.exists() else ():
+        stale.unlink()  # a new deployment: node state files are bound to the old one
+    clients = _clients(data, config.local_epochs)
+    spec = clients[0].spec
+    judge = clients[0]
+
+    def evaluate(model: Params) -> Metrics:
+        loss, _, metrics = judge.evaluate(from_named(model, spec), {})
+        return {"accuracy": float(metrics["accuracy"]), "loss": float(loss)}
+
+    ledger = GasLedger()
+    owner_key, agg_key = backend.funded_signer(), backend.funded_signer()
+    member_keys = [backend.funded_signer() for _ in clients]
+    pool = config.reward_per_round * config.rounds
+    mint: dict[str, int] = {owner_key.address: pool, agg_key.address: 10 * TOKEN}
+    mint |= {k.address: 2 * config.stake for k in member_keys}
+    tx = Transactor(backend.w3, owner_key, role="owner", ledger=ledger)
+    deployment = deploy_all(tx, owner_key, mint=mint)
+    owner = Fedchain(backend.w3, deployment, tx, owner_key, role="owner")
+    report("deploy", f"{len(deployment.contracts)} contracts on chain {deployment.chain_id} ({backend.name})")
+
+    zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
+    ref0 = store.put(codec.encode(zeros, spec))
+    params = TaskParams(
+        spec_hash=spec.spec_hash(), initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
+        reward_pool=pool, reward_per_round=config.reward_per_round, required_stake=config.stake,
+        aggregator_bond=5 * TOKEN, non_reveal_slash=config.stake // 2, dispute_slash=config.stake // 2,
+        cohort_size=len(clients), min_revealers=1, max_rounds=0, mode=Mode.PLAIN,
+        aggregator=agg_key.address, durations=DURATIONS,
+    )  # fmt: skip
+    owner.token.approve(owner.vault.address, pool, phase="create_task")
+    receipt = owner.coordinator.create_task(params)
+    task = owner.coordinator.events_in_receipt(receipt, "TaskCreated")[0].task
+    report("task", f"task {task}: {config.scenario}, {config.strategy}, pool {pool / TOKEN:.0f} FED")
+
+    names: dict[str, str] = {}
+    members = [owner.as_signer(k, "participant") for k in member_keys]
+    for client_data, member in zip(data.clients, members, strict=True):
+        digest = hashlib.sha256(client_data.x.tobytes() + client_data.y.tobytes()).digest()
+        consent_hash = hashlib.sha256(
+            f"{client_data.name} consents to task spec {params.spec_hash.hex()}".encode()
+        )
+        consent_ref = hashlib.sha256(b"consent:" + consent_hash.digest()).digest()
+        member.consent.record_consent(consent_ref, consent_hash.digest(), digest, 0, phase="join")
+        member.token.approve(member.vault.address, config.stake, phase="join")
+        member.coordinator.join(task, config.stake, digest, consent_ref)
+        names[member.address] = client_data.name
+        report("join", f"{client_data.name}: {len(client_data.y)} records, consent + stake")
+
+    factory = STRATEGIES[config.strategy]
+    aggregator = Aggregator(
+        owner.as_signer(agg_key, "aggregator"), store, factory(), spec, task, state_dir / "aggregator.json",
+        evaluate=evaluate,
+    )  # fmt: skip
+    participants = [
+        Participant(
+            m, store, c, spec, task, state_dir / f"participant-{i}.json",
+            num_examples=len(c.x_train), strategy_factory=factory,
+        )
+        for i, (m, c) in enumerate(zip(members, clients, strict=True))
+    ]  # fmt: skip
+    labels = {"aggregator": "aggregator"} | {f"participant {i}": d.name for i, d in enumerate(data.clients)}
+
+    def on_action(label: str, action: str) -> None:
+        report("node", f"{labels.get(label, label)}: {action}")
+
+    rows: list[RoundRow] = []
+    for _ in range(config.rounds):
+        t0, n0, gas0 = time.perf_counter(), len(ledger), ledger.total()
+        run_rounds(aggregator, participants, backend, 1, on_action=on_action)
+        r = owner.coordinator.current_round(task)
+        rnd = owner.coordinator.round(task, r)
+        record = read_round_record(store, rnd.metrics_hash)
+        metrics = record.get("metrics", {})
+        paid = {names.get(m, m): amount for m, amount in record_rewards(record)}
+        rows.append(
+            RoundRow(
+                round=r,
+                accuracy=float(metrics.get("accuracy", float("nan"))),
+                loss=float(metrics.get("loss", float("nan"))),
+                gas=ledger.total() - gas0,
+                transactions=len(ledger) - n0,
+                seconds=time.perf_counter() - t0,
+                paid=paid,
+                excluded=len(record.get("excluded", [])),
+            )
+        )
+        report("round", f"round {r} finalized: accuracy {rows[-1].accuracy:.3f}, {rows[-1].transactions} txs")
+
+    report("verify", "re-deriving every model version from the chain and the stored blobs")
+    verdict = verify_task(owner, store, spec, factory, task)
+    x_all, y_all = data.centralized()
+    centralized = _alone_accuracy(x_all, y_all, data)
+    local = {c.name: _alone_accuracy(c.x, c.y, data) for c in data.clients}
+    versions = []
+    for i in range(owner.models.version_count(task)):
+        v = owner.models.version(task, i)
+        versions.append({"version": i, "round": v.round, "modelHash": "0x" + v.model_hash.hex(),
+                         "parentHash": "0x" + v.parent_hash.hex(), "locator": v.locator})  # fmt: skip
+    result = FederationResult(
+        config=config, chain=backend.name, chain_id=deployment.chain_id, task_id=task, names=names,
+        rounds=rows,
+        initial_accuracy=float(evaluate(zeros)["accuracy"]), centralized_accuracy=centralized,
+        local_accuracy=local, verified=verdict.ok, verify_lines=verdict.lines, ledger=ledger,
+        audit_path=out / "audit.json", plot_path=out / "accuracy.png", seconds=time.perf_counter() - started,
+        model_versions=versions,
+    )  # fmt: skip
+    _write_plot(result)
+    _write_audit(result, deployment.to_json())
+    return result
+
+
+def _write_plot(result: FederationResult) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rounds = [0] + [r.round for r in result.rounds]
+    accuracy = [result.initial_accuracy] + [r.accuracy for r in result.rounds]
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    ax.plot(rounds, accuracy, marker="o", label=f"federated ({result.config.strategy}, on-chain)")
+    ax.axhline(result.centralized_accuracy, color="green", linestyle="--", label="centralized (pooled data)")
+    best_alone = max(result.local_accuracy.values())
+    mean_alone = float(np.mean(list(result.local_accuracy.values())))
+    ax.axhline(best_alone, color="grey", linestyle=":", label="best holder alone")
+    ax.axhline(mean_alone, color="red", linestyle=":", label="mean holder alone")
+    ax.set_xlabel("round")
+    ax.set_ylabel("accuracy on held-out records")
+    ax.set_title(f"{result.config.scenario}: {len(result.names)} holders, task {result.task_id}")
+    ax.set_ylim(min(0.4, min(accuracy) - 0.05), 1.0)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    result.plot_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = result.plot_path.with_suffix(".tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    os.replace(tmp, result.plot_path)
+
+
+def _write_audit(result: FederationResult, deployment_json: str) -> None:
+    audit = {
+        "chain": result.chain,
+        "chainId": result.chain_id,
+        "deployment": json.loads(deployment_json),
+        "task": result.task_id,
+        "config": {k: str(v) for k, v in vars(result.config).items()},
+        "holders": result.names,
+        "rounds": [vars(r) for r in result.rounds],
+        "modelVersions": result.model_versions,
+        "comparison": {
+            "initial": result.initial_accuracy,
+            "centralized": result.centralized_accuracy,
+            "aloneByHolder": result.local_accuracy,
+        },
+        "verified": result.verified,
+        "verification": list(result.verify_lines),
+        "gas": json.loads(result.ledger.to_json()),
+    }
+    tmp = result.audit_path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(audit, indent=2) + "\n")
+    os.replace(tmp, result.audit_path)
