@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 
 from fedchain._version import __version__
-from fedchain.cli import demo, deploy, devnet, status
+from fedchain.cli import aggregator, demo, deploy, devnet, node, status, verify
+from fedchain.cli._task import task_app
 
 app = typer.Typer(
     name="fedchain",
@@ -38,6 +39,10 @@ app.command("demo")(demo.demo)
 app.command("devnet")(devnet.devnet)
 app.command("deploy")(deploy.deploy)
 app.command("status")(status.status)
+app.command("verify")(verify.verify)
+app.add_typer(task_app, name="task")
+app.add_typer(node.app, name="node")
+app.add_typer(aggregator.app, name="aggregator")
 
 
 def main() -> None:

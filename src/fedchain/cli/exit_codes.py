@@ -8,6 +8,7 @@
 | 10-19  | configuration: 10 bad configuration, 11 deployment file missing or for another chain, 12 account |
 | 20-29  | chain: 20 backend could not start or connect, 21 a contract call reverted |
 | 30-39  | storage and codec: 30 storage, 31 codec |
+| 40-49  | verification: 40 a model version does not re-derive bit for bit |
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ BACKEND = 20
 CONTRACT = 21
 STORAGE = 30
 CODEC = 31
+VERIFICATION = 40
 
 _BY_CLASS: tuple[tuple[type[FedchainError], int], ...] = (
     (DeploymentError, DEPLOYMENT),

@@ -1,0 +1,376 @@
+"""Helpers shared by ``fedchain node``, ``fedchain aggregator`` and ``fedchain verify``.
+
+Scenarios (named local data + learning client), strategies by name, the chain connection of a role,
+idempotent joining, and the step loop that runs a role until enough rounds are finalized or a signal
+arrives. Also ``fedchain task create`` (:data:`task_app`), which creates a plain task for a scenario.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from sklearn.linear_model import LogisticRegression
+from web3 import Web3
+
+from fedchain import codec
+from fedchain.chain import RpcBackend, Signer, Transactor
+from fedchain.chain.bindings.coordinator import Durations, Mode, Phase, TaskParams
+from fedchain.chain.client import Fedchain
+from fedchain.chain.deploy import Deployment
+from fedchain.cli._common import (
+    DEFAULT_DEPLOYMENT,
+    DeploymentOption,
+    JsonOption,
+    KeystoreOption,
+    RpcOption,
+    console,
+    err_console,
+    handle_errors,
+    load_signer,
+    print_json,
+)
+from fedchain.codec import ModelSpec
+from fedchain.data import hospitals
+from fedchain.exceptions import ConfigError, ContractError
+from fedchain.fl.adapters import SklearnLinearClient
+from fedchain.fl.client import NumPyClient
+from fedchain.fl.strategies import FedAdagrad, FedAdam, FedAvg, FedAvgM, FedProx, FedYogi, Strategy
+from fedchain.storage import BlobStore, LocalDirectoryStore
+
+# -- options ---------------------------------------------------------------------------------------------
+
+TaskOption = Annotated[int, typer.Option("--task", help="The task id.")]
+StoreOption = Annotated[Path, typer.Option("--store", help="Blob storage directory shared by the task.")]
+StateOption = Annotated[Path, typer.Option("--state", help="This node's JSON state file (restart-safe).")]
+ScenarioOption = Annotated[
+    str, typer.Option("--scenario", help="Named local data + model; one of: hospitals.")
+]
+ClientsOption = Annotated[int, typer.Option("--clients", help="Number of clients the scenario is split in.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the scenario's data split.")]
+StrategyOption = Annotated[
+    str,
+    typer.Option(
+        "--strategy", help="The task's strategy: fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedavgm."
+    ),
+]
+RoundsOption = Annotated[
+    int | None,
+    typer.Option("--rounds", help="Stop once this many more rounds are finalized (default: run forever)."),
+]
+PollOption = Annotated[float, typer.Option("--poll", help="Seconds to sleep when there is nothing to do.")]
+
+
+# -- scenarios -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalClient:
+    """A participant's learning side: the client, the task's model spec and the declared example count."""
+
+    client: NumPyClient
+    spec: ModelSpec
+    num_examples: int
+    dataset_commitment: bytes
+
+
+def _hospitals(num_clients: int, seed: int, index: int) -> LocalClient:
+    data = hospitals(num_clients, partitioner="iid", seed=seed)
+    part = data.clients[index]
+    client = SklearnLinearClient(
+        LogisticRegression(),
+        part.x,
+        part.y,
+        data.x_test,
+        data.y_test,
+        local_epochs=5,
+        learning_rate=0.1,
+        classes=np.array([0, 1]),
+        seed=index,
+    )
+    digest = hashlib.sha256(np.ascontiguousarray(part.x).tobytes() + np.ascontiguousarray(part.y).tobytes())
+    return LocalClient(client, client.spec, len(client.x_train), digest.digest())
+
+
+SCENARIOS: dict[str, Callable[[int, int, int], LocalClient]] = {"hospitals": _hospitals}
+"""Scenario name -> ``build(num_clients, seed, client_index)``; add an entry to support a new data set."""
+
+
+def build_client(scenario: str, num_clients: int, seed: int, index: int) -> LocalClient:
+    """Build client ``index`` of a named scenario.
+
+    Raises
+    ------
+    ConfigError
+        If the scenario is unknown or the index is out of range.
+    """
+    if scenario not in SCENARIOS:
+        raise ConfigError(f"unknown scenario {scenario!r}; known: {', '.join(sorted(SCENARIOS))}")
+    if not 0 <= index < num_clients:
+        raise ConfigError(f"client index {index} is not in 0..{num_clients - 1}")
+    return SCENARIOS[scenario](num_clients, seed, index)
+
+
+# -- strategies ------------------------------------------------------------------------------------------
+
+STRATEGIES: dict[str, Callable[[], Strategy]] = {
+    "fedavg": FedAvg,
+    "fedprox": lambda: FedProx(proximal_mu=0.1),
+    "fedadam": FedAdam,
+    "fedyogi": FedYogi,
+    "fedadagrad": FedAdagrad,
+    "fedavgm": FedAvgM,
+}
+"""Strategy name -> factory of the strategy in its initial state (default hyper-parameters)."""
+
+
+def strategy_factory(name: str) -> Callable[[], Strategy]:
+    """The factory for a strategy name.
+
+    Raises
+    ------
+    ConfigError
+        If the name is unknown.
+    """
+    try:
+        return STRATEGIES[name.lower()]
+    except KeyError:
+        raise ConfigError(f"unknown strategy {name!r}; known: {', '.join(STRATEGIES)}") from None
+
+
+# -- chain -----------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def open_chain(rpc: str, deployment_file: Path, signer: Signer | None, role: str) -> Iterator[Fedchain]:
+    """Connect to ``rpc`` for the chain named in the deployment file; the chain view sends from ``signer``."""
+    deployment = Deployment.load(deployment_file)
+    with RpcBackend(rpc, deployment.chain_id) as chain:
+        tx = Transactor(chain.w3, signer, role=role) if signer is not None else Transactor(chain.w3)
+        yield Fedchain(chain.w3, deployment, tx, signer, role=role)
+
+
+def check_spec(fc: Fedchain, task: int, spec: ModelSpec) -> None:
+    """Refuse a scenario whose model spec is not the task's.
+
+    Raises
+    ------
+    ConfigError
+        If the task does not exist or its spec hash differs.
+    """
+    count = fc.coordinator.task_count()
+    if not 1 <= task <= count:
+        raise ConfigError(f"no task {task}: this deployment has {count} task(s)")
+    if fc.coordinator.task(task).spec_hash != spec.spec_hash():
+        raise ConfigError(f"the scenario's model spec is not task {task}'s")
+
+
+def ensure_member(fc: Fedchain, task: int, dataset_commitment: bytes) -> list[str]:
+    """Join ``task`` unless already a member: record consent, approve the stake, join (each step once)."""
+    if fc.registry.is_member(task, fc.address):
+        return []
+    done: list[str] = []
+    ref = hashlib.sha256(f"fedchain-consent:{task}:{fc.address}".encode()).digest()
+    if fc.consent.consent(fc.address, ref).granted_at == 0:
+        consent_hash = hashlib.sha256(f"fedchain consent to task {task}".encode()).digest()
+        fc.consent.record_consent(ref, consent_hash, dataset_commitment, 0)
+        done.append(f"task {task}: consent recorded")
+    stake = fc.coordinator.task(task).required_stake
+    if fc.token.allowance(fc.address, fc.vault.address) < stake:
+        fc.token.approve(fc.vault.address, stake)
+    fc.coordinator.join(task, stake, dataset_commitment, ref)
+    done.append(f"task {task}: joined with stake {stake}")
+    return done
+
+
+def finalized_count(fc: Fedchain, task: int) -> int:
+    """How many rounds of ``task`` are finalized."""
+    rounds = fc.coordinator.current_round(task)
+    return sum(1 for r in range(1, rounds + 1) if fc.coordinator.round(task, r).phase == Phase.FINALIZED)
+
+
+# -- the loop --------------------------------------------------------------------------------------------
+
+
+class Output:
+    """One line per action: rich text, or one JSON object per line with ``--json``."""
+
+    def __init__(self, role: str, as_json: bool) -> None:
+        self.role, self.as_json = role, as_json
+
+    def action(self, text: str, **extra: Any) -> None:
+        """Print one action."""
+        if self.as_json:
+            record = {"time": round(time.time(), 3), "role": self.role, "action": text, **extra}
+            sys.stdout.write(json.dumps(record, default=str) + "\n")
+            sys.stdout.flush()
+        else:
+            console.print(f"[bold cyan]{self.role}[/] {text}", highlight=False)
+
+    def warn(self, text: str) -> None:
+        """Print a recoverable problem (stderr)."""
+        err_console.print(f"[yellow]{self.role} warning:[/] {text}", highlight=False)
+
+
+def run_loop(
+    step: Callable[[], list[str]],
+    done: Callable[[], bool],
+    out: Output,
+    poll: float,
+    *,
+    on_idle: Callable[[float], list[str]] | None = None,
+) -> None:
+    """Call ``step`` until ``done()`` holds after an idle step, or SIGTERM/SIGINT arrives.
+
+    Parameters
+    ----------
+    step
+        The role's step: performs the next actions and describes them.
+    done
+        Whether the role's goal is reached; the loop ends after an idle step that started with it reached.
+    out
+        Where actions are printed.
+    poll
+        Seconds to sleep after an idle step.
+    on_idle
+        Called with the seconds since the last action after each idle step (the dev clock); its actions are
+        printed and count as progress.
+    """
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        last_action = time.monotonic()
+        while not stop.is_set():
+            reached = done()  # before the step: stop only after an idle step that saw the goal reached
+            try:
+                actions = step()
+            except ContractError as exc:  # a race with another node or a deadline: re-read and retry
+                out.warn(f"{type(exc).__name__}: {exc}")
+                actions = []
+                stop.wait(poll)
+                continue
+            for action in actions:
+                out.action(action)
+            if actions:
+                last_action = time.monotonic()
+                continue
+            if reached:
+                return
+            if on_idle is not None:
+                extra = on_idle(time.monotonic() - last_action)
+                for action in extra:
+                    out.action(action)
+                if extra:
+                    last_action = time.monotonic()
+                    continue
+            stop.wait(poll)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# -- task creation ---------------------------------------------------------------------------------------
+
+TOKEN = 10**18
+
+
+def create_plain_task(
+    fc: Fedchain,
+    store: BlobStore,
+    spec: ModelSpec,
+    aggregator: str,
+    *,
+    cohort: int,
+    stake: int,
+    bond: int,
+    reward_pool: int,
+    reward_per_round: int,
+    durations: Durations,
+    min_revealers: int = 1,
+    max_rounds: int = 0,
+) -> int:
+    """Create a plain-mode task whose initial model is all zeros (stored in ``store``); returns its id.
+
+    The owner (``fc``'s signer) approves and funds the reward pool. Slashes are half the stake.
+    """
+    zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
+    ref0 = store.put(codec.encode(zeros, spec))
+    params = TaskParams(
+        spec_hash=spec.spec_hash(), initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
+        reward_pool=reward_pool, reward_per_round=reward_per_round, required_stake=stake,
+        aggregator_bond=bond, non_reveal_slash=stake // 2, dispute_slash=stake // 2, cohort_size=cohort,
+        min_revealers=min_revealers, max_rounds=max_rounds, mode=Mode.PLAIN,
+        aggregator=Web3.to_checksum_address(aggregator), durations=durations,
+    )  # fmt: skip
+    if fc.token.allowance(fc.address, fc.vault.address) < reward_pool:
+        fc.token.approve(fc.vault.address, reward_pool)
+    receipt = fc.coordinator.create_task(params)
+    return int(fc.coordinator.events_in_receipt(receipt, "TaskCreated")[0].task)
+
+
+task_app = typer.Typer(
+    name="task", help="Create tasks.", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False,
+)  # fmt: skip
+
+
+@task_app.callback()
+def _task_group() -> None:
+    """Create tasks."""
+
+
+Seconds = Annotated[int, typer.Option(min=1, help="Phase duration in seconds.")]
+
+
+@task_app.command("create")
+@handle_errors
+def create(
+    rpc: RpcOption,
+    aggregator: Annotated[str, typer.Option("--aggregator", help="Address of the task's aggregator.")],
+    store: StoreOption,
+    deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOption = None,
+    scenario: ScenarioOption = "hospitals",
+    clients: ClientsOption = 3,
+    seed: SeedOption = 0,
+    cohort: Annotated[int, typer.Option(min=1, help="Participants drawn per round.")] = 3,
+    stake: Annotated[int, typer.Option(help="Required stake, in whole FED.")] = 10,
+    bond: Annotated[int, typer.Option(help="Aggregator bond per round, in whole FED.")] = 5,
+    reward_pool: Annotated[int, typer.Option(help="Reward pool funded now, in whole FED.")] = 360,
+    reward_per_round: Annotated[int, typer.Option(help="Rewards per round, in whole FED.")] = 90,
+    commit: Seconds = 600,
+    reveal: Seconds = 600,
+    aggregate: Seconds = 600,
+    challenge: Seconds = 600,
+    max_rounds: Annotated[int, typer.Option(help="Round limit (0: none).")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a plain-mode task for a scenario's model, with an all-zeros initial model, from the signer."""
+    spec = build_client(scenario, clients, seed, 0).spec
+    signer = load_signer(keystore)
+    with open_chain(rpc, deployment_file, signer, role="owner") as fc:
+        task = create_plain_task(
+            fc, LocalDirectoryStore(store), spec, aggregator, cohort=cohort, stake=stake * TOKEN,
+            bond=bond * TOKEN, reward_pool=reward_pool * TOKEN, reward_per_round=reward_per_round * TOKEN,
+            durations=Durations(0, 0, commit, reveal, 0, aggregate, challenge), max_rounds=max_rounds,
+        )  # fmt: skip
+    if as_json:
+        print_json({"task": task, "owner": signer.address, "aggregator": aggregator, "scenario": scenario})
+    else:
+        console.print(f"[bold green]task {task}[/] created by {signer.address}, aggregator {aggregator}")

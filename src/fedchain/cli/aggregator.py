@@ -1,0 +1,150 @@
+"""``fedchain aggregator run``: a task's aggregator as its own process (RPC endpoint + storage only)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from web3 import Web3
+
+from fedchain.chain.bindings.coordinator import Phase
+from fedchain.chain.client import Fedchain
+from fedchain.cli._common import (
+    DEFAULT_DEPLOYMENT,
+    DeploymentOption,
+    JsonOption,
+    KeystoreOption,
+    RpcOption,
+    handle_errors,
+    load_signer,
+)
+from fedchain.cli._task import (
+    ClientsOption,
+    Output,
+    PollOption,
+    RoundsOption,
+    ScenarioOption,
+    SeedOption,
+    StateOption,
+    StoreOption,
+    StrategyOption,
+    TaskOption,
+    build_client,
+    check_spec,
+    finalized_count,
+    open_chain,
+    run_loop,
+    strategy_factory,
+)
+from fedchain.exceptions import BackendError
+from fedchain.node import Aggregator
+from fedchain.storage import LocalDirectoryStore
+
+app = typer.Typer(
+    name="aggregator", help="Run a task's aggregator.", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False,
+)  # fmt: skip
+
+_TERMINAL = (Phase.FINALIZED, Phase.REJECTED, Phase.ABORTED)
+
+
+@app.callback()
+def _group() -> None:
+    """Run a task's aggregator."""
+
+
+def dev_clock_tick(w3: Web3, fc: Fedchain, task: int) -> list[str]:
+    """Move a devnet's clock just past the current phase's deadline and mine a block (anvil only).
+
+    Uses anvil's ``evm_increaseTime`` and ``evm_mine``; on a real chain these methods do not exist and the
+    call fails with :class:`~fedchain.exceptions.BackendError`. Returns ``[]`` when there is no open round
+    or its deadline has already passed.
+    """
+    r = fc.coordinator.current_round(task)
+    if r == 0:
+        return []
+    rnd = fc.coordinator.round(task, r)
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    if rnd.phase in _TERMINAL or rnd.deadline <= now:
+        return []
+    seconds = rnd.deadline - now + 1
+    for method, params in (("evm_increaseTime", [seconds]), ("evm_mine", [])):
+        response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
+        if "error" in response:
+            raise BackendError(f"--dev-clock needs a devnet (anvil): {method} failed: {response['error']}")
+    return [f"round {r}: dev clock moved {seconds} s past the {rnd.phase.name.lower()} deadline"]
+
+
+@handle_errors
+def run(
+    rpc: RpcOption,
+    task: TaskOption,
+    store: StoreOption,
+    state: StateOption,
+    deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOption = None,
+    strategy: StrategyOption = "fedavg",
+    scenario: ScenarioOption = "hospitals",
+    clients: ClientsOption = 3,
+    seed: SeedOption = 0,
+    rounds: RoundsOption = None,
+    poll: PollOption = 0.5,
+    dev_clock: Annotated[
+        bool,
+        typer.Option(
+            "--dev-clock",
+            help="DEVNETS ONLY (anvil): when nothing happens for --dev-clock-idle seconds, move the chain "
+            "clock past the current phase's deadline (evm_increaseTime + evm_mine).",
+        ),
+    ] = False,
+    dev_clock_idle: Annotated[
+        float, typer.Option("--dev-clock-idle", help="Idle seconds before --dev-clock moves the clock.")
+    ] = 5.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Open rounds, record exclusions, aggregate, publish and finalize, round after round.
+
+    Stops once ``--rounds`` more rounds are finalized (it then opens no new round), or on SIGTERM/SIGINT
+    (exit 0). The strategy's state is replayed from the chain, so a restart continues safely. The
+    scenario only provides the task's model spec.
+    """
+    factory = strategy_factory(strategy)
+    spec = build_client(scenario, clients, seed, 0).spec
+    signer = load_signer(keystore)
+    out = Output("aggregator", as_json)
+    with open_chain(rpc, deployment_file, signer, role="aggregator") as fc:
+        check_spec(fc, task, spec)
+        aggregator = Aggregator(fc, LocalDirectoryStore(store), factory(), spec, task, state)
+        target = finalized_count(fc, task) + rounds if rounds is not None else None
+
+        def reached() -> bool:
+            return target is not None and finalized_count(fc, task) >= target
+
+        def step() -> list[str]:
+            return [] if reached() else aggregator.step()
+
+        quiet = {"block": -1, "since": time.monotonic()}
+
+        def on_idle(idle: float) -> list[str]:
+            # "No progress": neither this aggregator nor anyone else (no new block) acted for a while.
+            if not dev_clock:
+                return []
+            block = fc.w3.eth.block_number
+            if block != quiet["block"]:
+                quiet["block"], quiet["since"] = block, time.monotonic()
+            if min(idle, time.monotonic() - quiet["since"]) < dev_clock_idle:
+                return []
+            return dev_clock_tick(fc.w3, fc, task)
+
+        out.action(f"running as {fc.address} on task {task} ({strategy})")
+        run_loop(step, reached, out, poll, on_idle=on_idle)
+        out.action("stopped")
+
+
+app.command("run")(run)
+
+
+def main() -> None:
+    """Entry point: ``python -c "from fedchain.cli.aggregator import main; main()" run ...``."""
+    app()

@@ -1,0 +1,105 @@
+"""``fedchain node run``: one participant as its own process, talking only to an RPC endpoint and storage."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from fedchain.cli._common import (
+    DEFAULT_DEPLOYMENT,
+    DeploymentOption,
+    JsonOption,
+    KeystoreOption,
+    RpcOption,
+    handle_errors,
+    load_signer,
+)
+from fedchain.cli._task import (
+    ClientsOption,
+    Output,
+    PollOption,
+    RoundsOption,
+    ScenarioOption,
+    SeedOption,
+    StateOption,
+    StoreOption,
+    StrategyOption,
+    TaskOption,
+    build_client,
+    check_spec,
+    ensure_member,
+    finalized_count,
+    open_chain,
+    run_loop,
+    strategy_factory,
+)
+from fedchain.node import Participant
+from fedchain.storage import LocalDirectoryStore
+
+app = typer.Typer(
+    name="node", help="Run a task participant.", no_args_is_help=True, add_completion=False,
+    pretty_exceptions_enable=False,
+)  # fmt: skip
+
+ClientIndexOption = Annotated[
+    int, typer.Option("--client-index", help="Which client of the scenario this node is (0-based).")
+]
+
+
+@app.callback()
+def _group() -> None:
+    """Run a task participant."""
+
+
+@handle_errors
+def run(
+    rpc: RpcOption,
+    task: TaskOption,
+    store: StoreOption,
+    state: StateOption,
+    client_index: ClientIndexOption,
+    deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
+    keystore: KeystoreOption = None,
+    scenario: ScenarioOption = "hospitals",
+    clients: ClientsOption = 3,
+    seed: SeedOption = 0,
+    strategy: StrategyOption = "fedavg",
+    rounds: RoundsOption = None,
+    poll: PollOption = 0.5,
+    as_json: JsonOption = False,
+) -> None:
+    """Join the task if needed, then train, commit, reveal, vote and claim round after round.
+
+    Stops after ``--rounds`` more rounds are finalized (and their rewards claimed), or on SIGTERM/SIGINT
+    (exit 0). A restart with the same ``--state`` file continues where the node stopped.
+    """
+    factory = strategy_factory(strategy)
+    local = build_client(scenario, clients, seed, client_index)
+    signer = load_signer(keystore)
+    out = Output(f"participant {client_index}", as_json)
+    with open_chain(rpc, deployment_file, signer, role="participant") as fc:
+        check_spec(fc, task, local.spec)
+        for line in ensure_member(fc, task, local.dataset_commitment):
+            out.action(line)
+        participant = Participant(
+            fc, LocalDirectoryStore(store), local.client, local.spec, task, state,
+            num_examples=local.num_examples, strategy_factory=factory,
+        )  # fmt: skip
+        target = finalized_count(fc, task) + rounds if rounds is not None else None
+        out.action(f"running as {fc.address} on task {task}")
+        run_loop(
+            participant.step,
+            lambda: target is not None and finalized_count(fc, task) >= target,
+            out,
+            poll,
+        )
+        out.action("stopped")
+
+
+app.command("run")(run)
+
+
+def main() -> None:
+    """Entry point: ``python -c "from fedchain.cli.node import main; main()" run ...``."""
+    app()

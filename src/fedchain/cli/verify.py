@@ -1,0 +1,80 @@
+"""``fedchain verify``: re-derive every model version of a task from public data, bit for bit."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from fedchain.cli import exit_codes
+from fedchain.cli._common import (
+    DEFAULT_DEPLOYMENT,
+    DeploymentOption,
+    JsonOption,
+    RpcOption,
+    console,
+    handle_errors,
+)
+from fedchain.cli._task import (
+    ClientsOption,
+    ScenarioOption,
+    SeedOption,
+    StoreOption,
+    StrategyOption,
+    TaskOption,
+    build_client,
+    check_spec,
+    open_chain,
+    strategy_factory,
+)
+from fedchain.node import verify_task
+from fedchain.storage import LocalDirectoryStore
+
+VERIFICATION_FAILED = exit_codes.VERIFICATION
+"""Exit code when some model version does not re-derive bit for bit (range 40-49: verification)."""
+
+
+@handle_errors
+def verify(
+    rpc: RpcOption,
+    task: TaskOption,
+    store: StoreOption,
+    deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
+    strategy: StrategyOption = "fedavg",
+    scenario: ScenarioOption = "hospitals",
+    clients: ClientsOption = 3,
+    seed: SeedOption = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """Re-derive every registered model version of a task; one line per version.
+
+    Exit 0 when every version re-derives bit for bit, 40 when any does not. Sends no transaction and needs
+    no key. The scenario only provides the task's model spec.
+    """
+    factory = strategy_factory(strategy)
+    spec = build_client(scenario, clients, seed, 0).spec
+    with open_chain(rpc, deployment_file, None, role="verifier") as fc:
+        check_spec(fc, task, spec)
+        report = verify_task(fc, LocalDirectoryStore(store), spec, factory, task)
+    for line in report.lines:
+        if as_json:
+            sys.stdout.write(json.dumps({"task": task, "line": line}) + "\n")
+        else:
+            style = "green" if "FAILED" not in line else "bold red"
+            console.print(f"[{style}]{line}[/]", highlight=False)
+    if as_json:
+        sys.stdout.write(json.dumps({"task": task, "ok": report.ok, "versions": len(report.lines)}) + "\n")
+    elif report.ok:
+        console.print(f"[bold green]task {task}: all {len(report.lines)} versions verified[/]")
+    if not report.ok:
+        raise typer.Exit(VERIFICATION_FAILED)
+
+
+app = typer.Typer(name="verify", add_completion=False, pretty_exceptions_enable=False)
+app.command("verify")(verify)
+
+
+def main() -> None:
+    """Entry point: ``python -c "from fedchain.cli.verify import main; main()" ...``."""
+    app()
