@@ -47,7 +47,7 @@ from fedchain.data import hospitals
 from fedchain.exceptions import ConfigError, ContractError
 from fedchain.fl.adapters import SklearnLinearClient
 from fedchain.fl.client import NumPyClient
-from fedchain.fl.strategies import FedAdagrad, FedAdam, FedAvg, FedAvgM, FedProx, FedYogi, Strategy
+from fedchain.fl.strategies.registry import STRATEGIES as STRATEGY_REGISTRY
 from fedchain.storage import BlobStore, LocalDirectoryStore
 
 # -- options ---------------------------------------------------------------------------------------------
@@ -125,29 +125,8 @@ def build_client(scenario: str, num_clients: int, seed: int, index: int) -> Loca
 
 # -- strategies ------------------------------------------------------------------------------------------
 
-STRATEGIES: dict[str, Callable[[], Strategy]] = {
-    "fedavg": FedAvg,
-    "fedprox": lambda: FedProx(proximal_mu=0.1),
-    "fedadam": FedAdam,
-    "fedyogi": FedYogi,
-    "fedadagrad": FedAdagrad,
-    "fedavgm": FedAvgM,
-}
-"""Strategy name -> factory of the strategy in its initial state (default hyper-parameters)."""
-
-
-def strategy_factory(name: str) -> Callable[[], Strategy]:
-    """The factory for a strategy name.
-
-    Raises
-    ------
-    ConfigError
-        If the name is unknown.
-    """
-    try:
-        return STRATEGIES[name.lower()]
-    except KeyError:
-        raise ConfigError(f"unknown strategy {name!r}; known: {', '.join(STRATEGIES)}") from None
+STRATEGIES = STRATEGY_REGISTRY
+"""The strategies the commands accept (one registry shared with the demo: ``fedchain.fl.strategies``)."""
 
 
 # -- chain -----------------------------------------------------------------------------------------------

@@ -35,9 +35,9 @@ from fedchain.cli._task import (
     finalized_count,
     open_chain,
     run_loop,
-    strategy_factory,
 )
 from fedchain.exceptions import BackendError
+from fedchain.fl.strategies import strategy_factory
 from fedchain.node import Aggregator
 from fedchain.storage import LocalDirectoryStore
 

@@ -32,8 +32,8 @@ from fedchain.cli._task import (
     finalized_count,
     open_chain,
     run_loop,
-    strategy_factory,
 )
+from fedchain.fl.strategies import strategy_factory
 from fedchain.node import Participant
 from fedchain.storage import LocalDirectoryStore
 

@@ -26,8 +26,8 @@ from fedchain.cli._task import (
     build_client,
     check_spec,
     open_chain,
-    strategy_factory,
 )
+from fedchain.fl.strategies import strategy_factory
 from fedchain.node import verify_task
 from fedchain.storage import LocalDirectoryStore
 

@@ -29,7 +29,7 @@ from fedchain.chain.client import Fedchain, deploy_all
 from fedchain.data import FederatedDataset, digits, fraud, hospitals
 from fedchain.exceptions import ConfigError
 from fedchain.fl.adapters import SklearnLinearClient
-from fedchain.fl.strategies import FedAdagrad, FedAdam, FedAvg, FedAvgM, FedProx, FedYogi, Params, Strategy
+from fedchain.fl.strategies import Params, strategy_factory
 from fedchain.fl.typing import Metrics, from_named
 from fedchain.node import Aggregator, Participant, read_round_record, run_rounds, verify_task
 from fedchain.node._derive import record_rewards
@@ -40,14 +40,6 @@ SCENARIOS: dict[str, Callable[..., FederatedDataset]] = {
     "hospitals": hospitals,
     "digits": digits,
     "fraud": fraud,
-}
-STRATEGIES: dict[str, Callable[[], Strategy]] = {
-    "fedavg": FedAvg,
-    "fedprox": lambda: FedProx(proximal_mu=0.1),
-    "fedavgm": FedAvgM,
-    "fedadam": lambda: FedAdam(eta=0.05, eta_l=0.1),
-    "fedyogi": lambda: FedYogi(eta=0.05, eta_l=0.1),
-    "fedadagrad": lambda: FedAdagrad(eta=0.1, eta_l=0.1),
 }
 DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300)
 
@@ -124,8 +116,7 @@ def run_federation(
 ) -> FederationResult:
     if config.scenario not in SCENARIOS:
         raise ConfigError(f"unknown scenario {config.scenario!r}; choose one of {sorted(SCENARIOS)}")
-    if config.strategy not in STRATEGIES:
-        raise ConfigError(f"unknown strategy {config.strategy!r}; choose one of {sorted(STRATEGIES)}")
+    strategy_factory(config.strategy)  # refuses an unknown name before anything is deployed
     if config.rounds < 1:
         raise ConfigError("rounds must be at least 1")
     started = time.perf_counter()
@@ -197,7 +188,7 @@ def _run(
         names[member.address] = client_data.name
         report("join", f"{client_data.name}: {len(client_data.y)} records, consent + stake")
 
-    factory = STRATEGIES[config.strategy]
+    factory = strategy_factory(config.strategy)
     aggregator = Aggregator(
         owner.as_signer(agg_key, "aggregator"), store, factory(), spec, task, state_dir / "aggregator.json",
         evaluate=evaluate,

@@ -30,9 +30,11 @@ from fedchain.fl.strategies.fedavgm import FedAvgM, fedavgm_step
 from fedchain.fl.strategies.fedopt import FedOpt
 from fedchain.fl.strategies.fedprox import FedProx
 from fedchain.fl.strategies.fedyogi import FedYogi, yogi_step
+from fedchain.fl.strategies.registry import STRATEGIES, strategy_factory
 
 __all__ = [
     "ROUND_KEY",
+    "STRATEGIES",
     "FedAdagrad",
     "FedAdam",
     "FedAvg",
@@ -47,5 +49,6 @@ __all__ = [
     "adagrad_step",
     "adam_step",
     "fedavgm_step",
+    "strategy_factory",
     "yogi_step",
 ]
