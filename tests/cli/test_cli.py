@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -23,16 +22,6 @@ from fedchain.cli.app import app
 from fedchain.testing import World
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def devnet() -> Iterator[DevnetBackend]:
-    if not anvil_available():
-        if os.environ.get("CI"):
-            pytest.fail("anvil missing under CI: run `npm ci`")
-        pytest.skip("anvil not installed (npm ci)")
-    with DevnetBackend() as chain:
-        yield chain
 
 
 def test_version() -> None:

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from fedchain.chain import DevnetBackend, Signer, Transactor, anvil_available
+from fedchain.chain import DevnetBackend, Signer, Transactor
 from fedchain.chain.bindings.coordinator import Durations, Phase
 from fedchain.chain.client import Fedchain, deploy_all
 from fedchain.cli import _task, verify
@@ -33,16 +33,6 @@ PER_ROUND = 90 * TOKEN
 PASSWORD = "node cli test password"
 DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=600)
 TIMEOUT = 150.0
-
-
-@pytest.fixture(scope="module")
-def devnet() -> Iterator[DevnetBackend]:
-    if not anvil_available():
-        if os.environ.get("CI"):
-            pytest.fail("anvil missing under CI: run `npm ci`")
-        pytest.skip("anvil not installed (npm ci)")
-    with DevnetBackend() as chain:
-        yield chain
 
 
 def _runner(module: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import Federation
+from node_federation import Federation
 
 from fedchain import codec
 from fedchain.chain.bindings.coordinator import ExclusionReason, Phase

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Federation
+from node_federation import Federation
 
 from fedchain.chain.bindings.coordinator import Phase, Round
 from fedchain.node import Participant, run_rounds

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Federation
+from node_federation import Federation
 
 from fedchain.chain.bindings.coordinator import Phase
 from fedchain.fl.strategies import FedAdam, FedAvg

@@ -22,7 +22,6 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from sklearn.linear_model import LogisticRegression
 from web3 import Web3
 
 from fedchain import codec
@@ -45,7 +44,7 @@ from fedchain.cli._common import (
 from fedchain.codec import ModelSpec
 from fedchain.data import hospitals
 from fedchain.exceptions import ConfigError, ContractError
-from fedchain.fl.adapters import SklearnLinearClient
+from fedchain.fl.adapters import logistic_clients
 from fedchain.fl.client import NumPyClient
 from fedchain.fl.strategies.registry import STRATEGIES as STRATEGY_REGISTRY
 from fedchain.storage import BlobStore, LocalDirectoryStore
@@ -89,17 +88,7 @@ class LocalClient:
 def _hospitals(num_clients: int, seed: int, index: int) -> LocalClient:
     data = hospitals(num_clients, partitioner="iid", seed=seed)
     part = data.clients[index]
-    client = SklearnLinearClient(
-        LogisticRegression(),
-        part.x,
-        part.y,
-        data.x_test,
-        data.y_test,
-        local_epochs=5,
-        learning_rate=0.1,
-        classes=np.array([0, 1]),
-        seed=index,
-    )
+    client = logistic_clients(data, local_epochs=5)[index]
     digest = hashlib.sha256(np.ascontiguousarray(part.x).tobytes() + np.ascontiguousarray(part.y).tobytes())
     return LocalClient(client, client.spec, len(client.x_train), digest.digest())
 

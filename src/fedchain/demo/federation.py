@@ -28,7 +28,7 @@ from fedchain.chain.bindings.coordinator import Durations, Mode, TaskParams
 from fedchain.chain.client import Fedchain, deploy_all
 from fedchain.data import FederatedDataset, digits, fraud, hospitals
 from fedchain.exceptions import ConfigError
-from fedchain.fl.adapters import SklearnLinearClient
+from fedchain.fl.adapters import logistic_clients
 from fedchain.fl.strategies import Params, strategy_factory
 from fedchain.fl.typing import Metrics, from_named
 from fedchain.node import Aggregator, Participant, read_round_record, run_rounds, verify_task
@@ -92,17 +92,6 @@ class FederationResult:
     model_versions: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _clients(data: FederatedDataset, epochs: int) -> list[SklearnLinearClient]:
-    classes = np.arange(data.num_classes)
-    return [
-        SklearnLinearClient(
-            LogisticRegression(), c.x, c.y, data.x_test, data.y_test,
-            local_epochs=epochs, learning_rate=0.1, classes=classes, seed=i,
-        )
-        for i, c in enumerate(data.clients)
-    ]  # fmt: skip
-
-
 def _alone_accuracy(x: np.ndarray, y: np.ndarray, data: FederatedDataset) -> float:
     """A model trained on ``(x, y)`` only, scored on the global test set (one class only: predict it)."""
     if len(np.unique(y)) < 2:
@@ -141,7 +130,7 @@ def _run(
     state_dir = out / "state"
     for stale in state_dir.glob("*.json") if state_dir.exists() else ():
         stale.unlink()  # a new deployment: node state files are bound to the old one
-    clients = _clients(data, config.local_epochs)
+    clients = logistic_clients(data, local_epochs=config.local_epochs)
     spec = clients[0].spec
     judge = clients[0]
 

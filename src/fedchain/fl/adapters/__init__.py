@@ -12,7 +12,7 @@ Importing this package imports neither torch nor Flower; the adapters import the
 """
 
 from fedchain.fl.adapters.flower import FlowerClientAdapter
-from fedchain.fl.adapters.sklearn import SklearnLinearClient
+from fedchain.fl.adapters.sklearn import SklearnLinearClient, logistic_clients
 from fedchain.fl.adapters.torch import TorchClient
 
-__all__ = ["FlowerClientAdapter", "SklearnLinearClient", "TorchClient"]
+__all__ = ["FlowerClientAdapter", "SklearnLinearClient", "TorchClient", "logistic_clients"]
