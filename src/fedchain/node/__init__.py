@@ -4,13 +4,18 @@ Each role is a class whose ``step()`` re-reads the chain and performs at most th
 returning what it did. The chain is the source of truth; the only local state is a small JSON file per node
 (secrets and artifact references) written before the transaction that depends on it, so a node can be
 killed at any point and rebuilt from its state file. :func:`~fedchain.node.sim.run_rounds` steps them in one
-process (tests, demos); the CLI will wrap them in a loop.
+process (tests, demos); the CLI commands ``fedchain node run`` and ``aggregator run`` wrap them in a loop.
+
+Rewards go by contribution: examples times the update's alignment with the aggregate step (ppm).
 
 Examples
 --------
 >>> from fedchain.node import split_rewards, Included
->>> split_rewards(10, [Included("0x" + "11" * 20, 3, b""), Included("0x" + "22" * 20, 1, b"")])[0][1]
+>>> a, b = "0x" + "11" * 20, "0x" + "22" * 20
+>>> split_rewards(10, [Included(a, 3, b"", 1_000_000), Included(b, 1, b"", 1_000_000)])[0][1]
 7
+>>> split_rewards(10, [Included(a, 3, b"", 250_000), Included(b, 1, b"", 1_000_000)])[0][1]
+4
 """
 
 from fedchain.node._derive import (

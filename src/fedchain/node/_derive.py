@@ -28,6 +28,7 @@ from fedchain.exceptions import (
 )
 from fedchain.fl.strategies import FitResult, Params, Strategy
 from fedchain.fl.typing import Metrics
+from fedchain.incentives.contribution import alignments, contribution_weights, split_by_weight
 from fedchain.node.errors import ModelIntegrityError, VerificationError
 from fedchain.storage import BlobStore, sha256_digest
 
@@ -40,11 +41,16 @@ Evaluate = Callable[[Params], Metrics]
 
 @dataclass(frozen=True)
 class Included:
-    """A revealed update that entered the aggregate."""
+    """A revealed update that entered the aggregate, with its alignment to the aggregate step.
+
+    ``alignment`` is in parts per million (:func:`fedchain.incentives.contribution.alignments`); the
+    reward weight is ``num_examples * alignment``.
+    """
 
     member: ChecksumAddress
     num_examples: int
     update_hash: bytes
+    alignment: int
 
 
 @dataclass(frozen=True)
@@ -169,7 +175,7 @@ def derive_round(
     """
     rnd = fc.coordinator.round(task, round_number)
     digest = rnd.seed
-    included: list[Included] = []
+    accepted: list[UpdateRevealedEvent] = []
     excluded: list[Exclusion] = []
     results: list[FitResult] = []
     for event in revealed_events(fc, task, round_number):
@@ -178,16 +184,22 @@ def derive_round(
         if arrays is None or reason is not None:
             excluded.append(Exclusion(event.member, reason or ExclusionReason.OTHER))
             continue
-        included.append(Included(event.member, event.num_examples, event.update_hash))
+        accepted.append(event)
         results.append((arrays, event.num_examples))
     if rnd.revealers and digest != rnd.reveal_digest:
         raise VerificationError("the reveal events do not reproduce the on-chain reveal digest")
     model: Params | None = None
     model_bytes: bytes | None = None
+    scores: list[int] = []
     if results:
         base = load_model(store, spec, rnd.base_model_hash, model_locator(fc, task, rnd.base_model_hash))
         model = strategy.aggregate(base, results, server_round=round_number)
         model_bytes = codec.encode(model, spec)
+        scores = alignments(base, [dict(arrays) for arrays, _ in results], model)
+    included = [
+        Included(e.member, e.num_examples, e.update_hash, score)
+        for e, score in zip(accepted, scores, strict=True)
+    ]
     return RoundDerivation(
         task=task,
         round=round_number,
@@ -201,18 +213,23 @@ def derive_round(
 
 
 def split_rewards(budget: int, included: Sequence[Included]) -> list[tuple[ChecksumAddress, int]]:
-    """``budget`` split by examples among ``included`` (integer floor division: the total never exceeds it).
+    """``budget`` split by contribution (``num_examples * alignment``) among ``included``, floored.
+
+    The total never exceeds ``budget``; an update that did not point where the model went gets 0.
 
     Examples
     --------
     >>> a, b = "0x" + "11" * 20, "0x" + "22" * 20
-    >>> split_rewards(100, [Included(a, 1, b""), Included(b, 2, b"")])
+    >>> split_rewards(100, [Included(a, 1, b"", 1_000_000), Included(b, 2, b"", 1_000_000)])
     [('0x1111111111111111111111111111111111111111', 33), ('0x2222222222222222222222222222222222222222', 66)]
+    >>> split_rewards(100, [Included(a, 1, b"", 1_000_000), Included(b, 2, b"", 0)])
+    [('0x1111111111111111111111111111111111111111', 100), ('0x2222222222222222222222222222222222222222', 0)]
     """
-    total = sum(i.num_examples for i in included)
-    if total <= 0:
+    if not included:
         return []
-    return [(i.member, budget * i.num_examples // total) for i in included]
+    weights = contribution_weights([i.num_examples for i in included], [i.alignment for i in included])
+    amounts = split_by_weight(budget, weights)
+    return [(i.member, amount) for i, amount in zip(included, amounts, strict=True)]
 
 
 def round_record(
@@ -230,7 +247,12 @@ def round_record(
         "modelHash": (derivation.model_hash or b"").hex(),
         "revealDigest": derivation.reveal_digest.hex(),
         "included": [
-            {"member": i.member, "numExamples": i.num_examples, "updateHash": i.update_hash.hex()}
+            {
+                "member": i.member,
+                "numExamples": i.num_examples,
+                "updateHash": i.update_hash.hex(),
+                "alignmentPpm": i.alignment,
+            }
             for i in derivation.included
         ],
         "excluded": [{"member": e.member, "reason": e.reason.name} for e in derivation.excluded],

@@ -53,8 +53,9 @@ def check_submitted(fc: Fedchain, store: BlobStore, derivation: RoundDerivation)
     """Compare a derivation with the round's submitted aggregate; return the problems (empty: it is right).
 
     Checks the model hash, the on-chain exclusions (same members, same reasons), and the round record named
-    by ``metricsHash``: its sets, a budget within ``rewardPerRound``, the example-weighted split, and a
-    reward tree whose root and total equal the on-chain ones (so excluded members get nothing).
+    by ``metricsHash``: its sets and alignments, a budget within ``rewardPerRound``, the contribution-weighted
+    split (:func:`~fedchain.node.split_rewards`), and a reward tree whose root and total equal the on-chain
+    ones (so excluded members get nothing).
     """
     task, r = derivation.task, derivation.round
     rnd = fc.coordinator.round(task, r)
@@ -69,15 +70,17 @@ def check_submitted(fc: Fedchain, store: BlobStore, derivation: RoundDerivation)
         record = read_round_record(store, rnd.metrics_hash)
     except VerificationError as exc:
         return [*problems, str(exc)]
-    included = [(i["member"], int(i["numExamples"])) for i in record.get("included", [])]
-    if included != [(i.member, i.num_examples) for i in derivation.included]:
-        problems.append("the round record's included set differs from the re-derived one")
+    included = [
+        (i.get("member"), i.get("numExamples"), i.get("alignmentPpm")) for i in record.get("included", [])
+    ]
+    if included != [(i.member, i.num_examples, i.alignment) for i in derivation.included]:
+        problems.append("the round record's included set or alignments differ from the re-derived ones")
     budget = int(record.get("rewardBudget", -1))
     if not 0 <= budget <= fc.coordinator.task(task).reward_per_round:
         problems.append("the round record's reward budget exceeds rewardPerRound")
     rewards = record_rewards(record)
     if rewards != split_rewards(budget, derivation.included):
-        problems.append("the rewards are not the example-weighted split of the budget")
+        problems.append("the rewards are not the contribution-weighted split of the budget")
     if not rewards or RewardTree.build(rewards).root != rnd.rewards_root:
         problems.append("the rewards root differs from the round record's rewards")
     elif RewardTree.build(rewards).total != rnd.reward_total:
@@ -118,8 +121,9 @@ def verify_task(
     """Walk the task's model registry and re-derive every version from version 0, in order.
 
     Each version ``i >= 1`` must come from a finalized round whose re-derived model hash equals the
-    registered one, and link to version ``i - 1`` by its parent hash. A stateful strategy is carried from
-    one round to the next, exactly as the aggregator did.
+    registered one, whose round record and rewards pass :func:`check_submitted`, and link to version
+    ``i - 1`` by its parent hash. A stateful strategy is carried from one round to the next, exactly as the
+    aggregator did.
     """
     strategy = strategy_factory()
     count = fc.models.version_count(task)
@@ -137,6 +141,8 @@ def verify_task(
             derivation = derive_round(fc, store, spec, strategy, task, version.round)
             if derivation.model_hash != version.model_hash:
                 problems.append("re-derived model hash differs")
+            else:
+                problems += check_submitted(fc, store, derivation)
         except (VerificationError, ModelIntegrityError) as exc:
             problems.append(str(exc))
         ok = ok and not problems
