@@ -42,6 +42,9 @@ def test_demo_trains_over_the_chain_and_verifies_every_version(tmp_path: Path) -
     assert all(v["parentHash"] == p["modelHash"] for p, v in itertools.pairwise(versions))
     assert data["rounds"][-1]["accuracy"] > 0.85
     assert all(sum(r["paid"].values()) > 0 for r in data["rounds"])
+    assert all(set(r["alignment"]) == set(r["paid"]) for r in data["rounds"])  # paid by contribution
+    assert all(0 < a <= 1_000_000 for r in data["rounds"] for a in r["alignment"].values())
+    assert sum(data["records"].values()) > 0 and set(data["records"]) == set(data["names"].values())
     assert set(data["local_accuracy"]) == set(data["names"].values())
     audit = json.loads((tmp_path / "audit.json").read_text())
     assert audit["modelVersions"] == versions and audit["verified"] is True

@@ -47,7 +47,7 @@ def demo(
         print_json(_as_dict(run_federation(config)))
         return
     console.rule(
-        f"fedchain demo: {participants} {scenario} holders, {rounds} rounds, {strategy}, {chain} chain"
+        f"fedchain demo: {participants} data holders ({scenario}), {rounds} rounds, {strategy}, {chain} chain"
     )
     with console.status("starting...") as status:
 
@@ -67,14 +67,20 @@ def _print_result(result: FederationResult) -> None:
     table = Table(title=f"Task {result.task_id}: rounds (every model version re-derived from public data)")
     for col in ("round", "accuracy", "loss", "txs", "gas", "seconds", "excluded"):
         table.add_column(col, justify="right")
-    table.add_column("paid (FED)")
+    table.add_column("paid (FED)", justify="right")
+    paid_table = Table(title="Paid per round (FED), by contribution")
+    paid_table.add_column("round", justify="right")
+    for name in holders:
+        paid_table.add_column(name.split()[0], justify="right")
     for r in result.rounds:
-        paid = ", ".join(f"{name.split()[0]} {amount / TOKEN:.1f}" for name, amount in r.paid.items())
         table.add_row(
             str(r.round), f"{r.accuracy:.3f}", f"{r.loss:.3f}", str(r.transactions), f"{r.gas:,}",
-            f"{r.seconds:.1f}", str(r.excluded), paid,
+            f"{r.seconds:.1f}", str(r.excluded), f"{sum(r.paid.values()) / TOKEN:.1f}",
         )  # fmt: skip
+        paid_table.add_row(str(r.round), *(f"{r.paid.get(name, 0) / TOKEN:.1f}" for name in holders))
     console.print(table)
+    console.print(paid_table)
+    console.print(_rewards_table(result, holders))
 
     compare = Table(title="Accuracy on the held-out records")
     compare.add_column("model")
@@ -104,6 +110,21 @@ def _print_result(result: FederationResult) -> None:
             title="done",
         )
     )
+
+
+def _rewards_table(result: FederationResult, holders: list[str]) -> Table:
+    """Who was paid what over the whole task, and why: records times alignment with the model's steps."""
+    table = Table(title="Rewards over the task, by contribution (records x alignment)")
+    for col in ("holder", "records", "mean alignment", "paid (FED)", "share"):
+        table.add_column(col, justify="left" if col == "holder" else "right")
+    total = sum(sum(r.paid.values()) for r in result.rounds) or 1
+    for name in holders:
+        paid = sum(r.paid.get(name, 0) for r in result.rounds)
+        scores = [r.alignment[name] for r in result.rounds if name in r.alignment]
+        mean = sum(scores) / len(scores) / 1e6 if scores else 0.0
+        records = str(result.records.get(name, 0))
+        table.add_row(name, records, f"{mean:.3f}", f"{paid / TOKEN:.1f}", f"{paid / total:.1%}")
+    return table
 
 
 def _as_dict(result: FederationResult) -> dict[str, object]:

@@ -69,6 +69,7 @@ class RoundRow:
     transactions: int
     seconds: float
     paid: dict[str, int]
+    alignment: dict[str, int]  # holder -> alignment with the aggregate step, parts per million
     excluded: int
 
 
@@ -79,6 +80,7 @@ class FederationResult:
     chain_id: int
     task_id: int
     names: dict[str, str]  # address -> holder name
+    records: dict[str, int]  # holder name -> training records
     rounds: list[RoundRow]
     initial_accuracy: float
     centralized_accuracy: float
@@ -203,6 +205,7 @@ def _run(
         record = read_round_record(store, rnd.metrics_hash)
         metrics = record.get("metrics", {})
         paid = {names.get(m, m): amount for m, amount in record_rewards(record)}
+        alignment = {names.get(i["member"], i["member"]): int(i["alignmentPpm"]) for i in record["included"]}
         rows.append(
             RoundRow(
                 round=r,
@@ -212,6 +215,7 @@ def _run(
                 transactions=len(ledger) - n0,
                 seconds=time.perf_counter() - t0,
                 paid=paid,
+                alignment=alignment,
                 excluded=len(record.get("excluded", [])),
             )
         )
@@ -229,6 +233,7 @@ def _run(
                          "parentHash": "0x" + v.parent_hash.hex(), "locator": v.locator})  # fmt: skip
     result = FederationResult(
         config=config, chain=backend.name, chain_id=deployment.chain_id, task_id=task, names=names,
+        records={d.name: len(c.x_train) for d, c in zip(data.clients, clients, strict=True)},
         rounds=rows,
         initial_accuracy=float(evaluate(zeros)["accuracy"]), centralized_accuracy=centralized,
         local_accuracy=local, verified=verdict.ok, verify_lines=verdict.lines, ledger=ledger,
