@@ -19,6 +19,7 @@ from fedchain import __version__
 from fedchain.chain import DevnetBackend, Signer, anvil_available
 from fedchain.cli import exit_codes
 from fedchain.cli.app import app
+from fedchain.exceptions import ConfigError
 from fedchain.testing import World
 
 runner = CliRunner()
@@ -177,3 +178,27 @@ def _read_json_object(stream: IO[str]) -> str:
         if line.startswith("}"):
             return text
     raise AssertionError(f"no JSON document in the output: {text!r}")
+
+
+def test_demo_over_rpc_with_keystore_accounts(devnet: DevnetBackend, tmp_path: Path) -> None:
+    """`--chain rpc`: funded keystores, a real clock (the challenge window is waited out), verified."""
+    from fedchain.chain.keystore import KeyStoreDir
+
+    keys = KeyStoreDir(tmp_path / "keys")
+    for i in range(4):
+        keys.save(f"account-{i}", devnet.funded_signer(), "pw", iterations=2)
+    args = ["demo", "--chain", "rpc", "--rpc", devnet.url, "--chain-id", str(devnet.chain_id), "--keys",
+            str(tmp_path / "keys"), "--participants", "2", "--rounds", "1", "--challenge-seconds", "2",
+            "--out", str(tmp_path / "out"), "--json"]  # fmt: skip
+    result = runner.invoke(app, args, env={"FEDCHAIN_KEYSTORE_PASSWORD": "pw"})
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["chain"] == "rpc" and data["verified"] is True and len(data["rounds"]) == 1
+    assert "pw" not in json.dumps(data["config"])
+
+    too_many = [a if a != "2" else "3" for a in args]  # 3 holders + owner + aggregator > 4 keystores
+    result = runner.invoke(app, too_many, env={"FEDCHAIN_KEYSTORE_PASSWORD": "pw"})
+    assert result.exit_code == exit_codes.exit_code_for(ConfigError("x")), result.output
+    assert "needs 5 funded accounts" in result.output
+    result = runner.invoke(app, args, env={"FEDCHAIN_KEYSTORE_PASSWORD": "wrong"})
+    assert result.exit_code != 0 and "AccountError" in result.output

@@ -13,6 +13,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.exceptions import TimeExhausted, Web3RPCError
+from web3.providers.eth_tester import EthereumTesterProvider
 from web3.types import BlockIdentifier, Nonce, TxParams, TxReceipt, Wei
 
 from fedchain.chain._fees import DEFAULT_PRIORITY_FEE, fee_params
@@ -41,7 +42,9 @@ class TransactionTimeoutError(TransactionError, TimeoutError):
 class _Buildable(Protocol):
     """What a ``ContractFunction`` and a ``ContractConstructor`` have in common."""
 
-    def estimate_gas(self, transaction: TxParams | None = None) -> int: ...
+    def estimate_gas(
+        self, transaction: TxParams | None = None, block_identifier: BlockIdentifier | None = None
+    ) -> int: ...
 
     def build_transaction(self, transaction: TxParams | None = None) -> TxParams: ...
 
@@ -111,6 +114,12 @@ class Transactor:
         self._names: dict[str, str] = {}
         self._chain_id: int | None = None
         self._block_gas_limit: int | None = None
+        # Gas is estimated against the pending block (the transaction lands in a future block; a chain that
+        # mines on demand, like anvil, keeps an old `latest` timestamp that would refuse a passed deadline).
+        # eth-tester serves only `latest`, and its clock moves only when told to.
+        self.estimate_block: BlockIdentifier = (
+            "latest" if isinstance(w3.provider, EthereumTesterProvider) else "pending"
+        )
 
     @property
     def address(self) -> ChecksumAddress | None:
@@ -274,7 +283,7 @@ class Transactor:
         base: TxParams = {"from": sender, "value": Wei(value)}
         if gas is None:
             try:
-                estimate = builder.estimate_gas(base)
+                estimate = builder.estimate_gas(base, block_identifier=self.estimate_block)
             except Exception as exc:
                 self._reraise(exc, f"{context} (gas estimate)", sender)
             gas = min(int(estimate * self.gas_margin) + 1, self._gas_cap())
@@ -394,8 +403,10 @@ class _Transfer:
         self._w3 = w3
         self._to = to
 
-    def estimate_gas(self, transaction: TxParams | None = None) -> int:
-        return int(self._w3.eth.estimate_gas({**(transaction or {}), "to": self._to}))
+    def estimate_gas(
+        self, transaction: TxParams | None = None, block_identifier: BlockIdentifier | None = None
+    ) -> int:
+        return int(self._w3.eth.estimate_gas({**(transaction or {}), "to": self._to}, block_identifier))
 
     def build_transaction(self, transaction: TxParams | None = None) -> TxParams:
         return {**(transaction or {}), "to": self._to, "data": HexStr("0x")}

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from fedchain.chain import Signer
 from fedchain.chain.accounts import DEFAULT_KEY_ENV
+from fedchain.chain.keystore import KeyStoreDir
 from fedchain.cli import exit_codes
 from fedchain.exceptions import AccountError, FedchainError
 
@@ -60,16 +61,31 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def load_signer(keystore: Path | None) -> Signer:
-    """The sending account: a keystore file, else the private-key environment variable."""
-    if keystore is None:
-        return Signer.from_env(DEFAULT_KEY_ENV)
+def keystore_password(what: Path) -> str:
+    """The keystore password: ``$FEDCHAIN_KEYSTORE_PASSWORD``, else a hidden prompt on a terminal."""
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
         if not sys.stdin.isatty():
             raise AccountError(f"no keystore password: set ${PASSWORD_ENV} or run interactively")
-        password = typer.prompt(f"Password for {keystore}", hide_input=True)
-    return Signer.from_keystore(keystore, password)
+        password = typer.prompt(f"Password for {what}", hide_input=True)
+    return password
+
+
+def load_signer(keystore: Path | None) -> Signer:
+    """The sending account: a keystore file, else the private-key environment variable."""
+    if keystore is None:
+        return Signer.from_env(DEFAULT_KEY_ENV)
+    return Signer.from_keystore(keystore, keystore_password(keystore))
+
+
+def load_keystore_dir(root: Path) -> list[Signer]:
+    """Every account of a keystore directory (``fedchain devnet --accounts N`` writes one), by name order."""
+    store = KeyStoreDir(root)
+    names = sorted(store.names(), key=lambda name: (len(name), name))  # account-2 before account-10
+    if not names:
+        raise AccountError(f"no keystores in {root}")
+    password = keystore_password(root)
+    return [store.load(name, password) for name in names]
 
 
 def print_json(data: Any) -> None:

@@ -12,15 +12,26 @@ from rich.panel import Panel
 from rich.table import Table
 
 from fedchain.chain.gas import gas_table
-from fedchain.cli._common import JsonOption, console, handle_errors, print_json
+from fedchain.cli._common import (
+    PASSWORD_ENV,
+    JsonOption,
+    console,
+    handle_errors,
+    load_keystore_dir,
+    print_json,
+)
 from fedchain.demo import TOKEN, FederationConfig, FederationResult, run_federation
+from fedchain.demo.federation import DURATIONS
 
 
 @handle_errors
 def demo(
     chain: Annotated[
-        Literal["embedded", "devnet"],
-        typer.Option(help="embedded: in-process EVM (py-evm); devnet: a local anvil node."),
+        Literal["embedded", "devnet", "rpc"],
+        typer.Option(
+            help="embedded: in-process EVM (py-evm); devnet: a local anvil node; rpc: any node (--rpc, "
+            "--chain-id, --keys)."
+        ),
     ] = "embedded",
     scenario: Annotated[
         Literal["hospitals", "digits", "fraud"],
@@ -36,12 +47,31 @@ def demo(
         Path, typer.Option(help="Where blobs, node state, the plot and the audit file go.")
     ] = Path("fedchain-demo"),
     seed: Annotated[int, typer.Option(help="Seed of the data split.")] = 7,
+    rpc: Annotated[str | None, typer.Option("--rpc", help="--chain rpc: JSON-RPC URL of the node.")] = None,
+    chain_id: Annotated[
+        int | None, typer.Option("--chain-id", help="--chain rpc: the chain id the node must report.")
+    ] = None,
+    keys: Annotated[
+        Path,
+        typer.Option(
+            help=f"--chain rpc: directory of encrypted keystores of funded accounts (owner, aggregator, one "
+            f"per holder; e.g. from `fedchain devnet --accounts N`), password from ${PASSWORD_ENV}."
+        ),
+    ] = Path(".fedchain/keys"),
+    challenge_seconds: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Challenge window per round. Dev chains skip it; on --chain rpc rounds wait it out."
+        ),
+    ] = DURATIONS.challenge,
     as_json: JsonOption = False,
 ) -> None:
     """Deploy, let data holders join with consent and stake, train for several rounds, verify everything."""
+    accounts = tuple(load_keystore_dir(keys)) if chain == "rpc" else ()
     config = FederationConfig(
         chain=chain, scenario=scenario, participants=participants, rounds=rounds, strategy=strategy,
-        out_dir=out, seed=seed,
+        out_dir=out, seed=seed, rpc_url=rpc, chain_id=chain_id, accounts=accounts,
+        challenge_seconds=challenge_seconds,
     )  # fmt: skip
     if as_json:
         print_json(_as_dict(run_federation(config)))
@@ -129,7 +159,7 @@ def _rewards_table(result: FederationResult, holders: list[str]) -> Table:
 
 def _as_dict(result: FederationResult) -> dict[str, object]:
     data: dict[str, object] = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
-    data["config"] = {k: str(v) for k, v in vars(result.config).items()}
+    data["config"] = {k: str(v) for k, v in vars(result.config).items() if k != "accounts"}
     data["rounds"] = [dataclasses.asdict(r) for r in result.rounds]
     data["ledger"] = json.loads(result.ledger.to_json())
     data["audit_path"] = str(result.audit_path)

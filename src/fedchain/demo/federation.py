@@ -10,6 +10,7 @@ each holder training alone.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -23,7 +24,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from fedchain import codec
-from fedchain.chain import ChainBackend, GasLedger, Transactor, connect
+from fedchain.chain import ChainBackend, GasLedger, Signer, Transactor, connect
 from fedchain.chain.bindings.coordinator import Durations, Mode, TaskParams
 from fedchain.chain.client import Fedchain, deploy_all
 from fedchain.data import FederatedDataset, digits, fraud, hospitals
@@ -42,6 +43,8 @@ SCENARIOS: dict[str, Callable[..., FederatedDataset]] = {
     "fraud": fraud,
 }
 DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300)
+"""Phase windows in seconds. Phases close early once every eligible member has acted, so on a chain whose
+clock cannot be moved (``rpc``) a round waits only for its challenge window (``challenge_seconds``)."""
 
 Reporter = Callable[[str, str], None]
 
@@ -58,6 +61,13 @@ class FederationConfig:
     local_epochs: int = 5
     reward_per_round: int = 100 * TOKEN
     stake: int = 10 * TOKEN
+    challenge_seconds: int = DURATIONS.challenge
+    rpc_url: str | None = None  # chain == "rpc": the node to use
+    chain_id: int | None = None  # chain == "rpc": the chain the node must serve
+    accounts: tuple[Signer, ...] = ()  # chain == "rpc": funded owner, aggregator, then one per holder
+
+    def __repr__(self) -> str:  # accounts hold keys: never print them
+        return f"FederationConfig({self.scenario}, {self.participants} holders, {self.rounds} rounds)"
 
 
 @dataclass
@@ -110,10 +120,23 @@ def run_federation(
     strategy_factory(config.strategy)  # refuses an unknown name before anything is deployed
     if config.rounds < 1:
         raise ConfigError("rounds must be at least 1")
+    if config.challenge_seconds < 1:
+        raise ConfigError("the challenge window must be at least 1 second")
+    if config.chain == "rpc":
+        if config.rpc_url is None or config.chain_id is None:
+            raise ConfigError("--chain rpc needs --rpc and --chain-id")
+        if len(config.accounts) < config.participants + 2:
+            raise ConfigError(
+                f"--chain rpc needs {config.participants + 2} funded accounts (owner, aggregator, one per "
+                f"holder); {len(config.accounts)} given"
+            )
     started = time.perf_counter()
     data = SCENARIOS[config.scenario](config.participants, seed=config.seed)
     out = Path(config.out_dir)
-    backend = connect(config.chain)  # type: ignore[arg-type]
+    if config.chain == "rpc":
+        backend = connect("rpc", url=config.rpc_url, chain_id=config.chain_id)
+    else:
+        backend = connect(config.chain)  # type: ignore[arg-type]
     try:
         return _run(config, backend, data, out, started, report)
     finally:
@@ -141,8 +164,11 @@ def _run(
         return {"accuracy": float(metrics["accuracy"]), "loss": float(loss)}
 
     ledger = GasLedger()
-    owner_key, agg_key = backend.funded_signer(), backend.funded_signer()
-    member_keys = [backend.funded_signer() for _ in clients]
+    if config.chain == "rpc":
+        owner_key, agg_key, *member_keys = config.accounts[: len(clients) + 2]
+    else:
+        owner_key, agg_key = backend.funded_signer(), backend.funded_signer()
+        member_keys = [backend.funded_signer() for _ in clients]
     pool = config.reward_per_round * config.rounds
     mint: dict[str, int] = {owner_key.address: pool, agg_key.address: 10 * TOKEN}
     mint |= {k.address: 2 * config.stake for k in member_keys}
@@ -153,12 +179,13 @@ def _run(
 
     zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
     ref0 = store.put(codec.encode(zeros, spec))
+    durations = dataclasses.replace(DURATIONS, challenge=config.challenge_seconds)
     params = TaskParams(
         spec_hash=spec.spec_hash(), initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
         reward_pool=pool, reward_per_round=config.reward_per_round, required_stake=config.stake,
         aggregator_bond=5 * TOKEN, non_reveal_slash=config.stake // 2, dispute_slash=config.stake // 2,
         cohort_size=len(clients), min_revealers=1, max_rounds=0, mode=Mode.PLAIN,
-        aggregator=agg_key.address, durations=DURATIONS,
+        aggregator=agg_key.address, durations=durations,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, pool, phase="create_task")
     receipt = owner.coordinator.create_task(params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -41,11 +42,13 @@ def run_rounds(
     *,
     max_sweeps: int = DEFAULT_MAX_SWEEPS,
     on_action: Callable[[str, str], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> SimLog:
     """Step every node round-robin until ``rounds`` more rounds are finalized and the participants are idle.
 
     When a whole sweep changes nothing, the chain clock moves past the current phase's deadline
-    (``backend.advance_time``; dev chains only). Once the target is reached the aggregator opens no new round.
+    (``backend.advance_time``) on dev chains; on any other chain it waits in real time until the deadline has
+    passed (``sleep``, replaceable in tests). Once the target is reached the aggregator opens no new round.
     ``on_action(label, action)`` is called as each action happens (live progress).
 
     Raises
@@ -74,7 +77,10 @@ def run_rounds(
             coordinator, task = aggregator.fc.coordinator, aggregator.task
             r = coordinator.current_round(task)
             deadline = coordinator.round(task, r).deadline if r else 0
-            now = int(backend.w3.eth.get_block("latest")["timestamp"])
-            backend.advance_time(max(1, deadline - now + 1))
+            if backend.dev:
+                now = int(backend.w3.eth.get_block("latest")["timestamp"])
+                backend.advance_time(max(1, deadline - now + 1))
+            else:  # a real clock: wait for it (an idle chain's last block may be old, so use the wall clock)
+                sleep(min(max(0.5, deadline + 1 - time.time()), 60.0))
             log.time_advances += 1
     raise NodeError(f"{rounds} rounds did not finalize within {max_sweeps} sweeps")
