@@ -1,7 +1,7 @@
 """Helpers shared by ``fedchain node``, ``fedchain aggregator`` and ``fedchain verify``.
 
-Scenarios (named local data + learning client), strategies by name, the chain connection of a role,
-idempotent joining, and the step loop that runs a role until enough rounds are finalized or a signal
+Scenarios (named local data + learning client), the task spec read from the store, the chain connection of
+a role, idempotent joining, and the step loop that runs a role until enough rounds are finalized or a signal
 arrives. Also ``fedchain task create`` (:data:`task_app`), which creates a plain task for a scenario.
 """
 
@@ -46,8 +46,9 @@ from fedchain.data import hospitals
 from fedchain.exceptions import ConfigError, ContractError
 from fedchain.fl.adapters import logistic_clients
 from fedchain.fl.client import NumPyClient
-from fedchain.fl.strategies.registry import STRATEGIES as STRATEGY_REGISTRY
+from fedchain.fl.strategies import Hyperparameter
 from fedchain.storage import BlobStore, LocalDirectoryStore
+from fedchain.taskspec import TaskSpec, fetch_task_spec, publish_task_spec
 
 # -- options ---------------------------------------------------------------------------------------------
 
@@ -63,6 +64,14 @@ StrategyOption = Annotated[
     str,
     typer.Option(
         "--strategy", help="The task's strategy: fedavg, fedprox, fedadam, fedyogi, fedadagrad, fedavgm."
+    ),
+]
+StrategyParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--strategy-param",
+        help="A strategy hyper-parameter as NAME=VALUE (repeatable), e.g. eta=0.05; the rest keep Flower's "
+        "defaults. Recorded in the task spec.",
     ),
 ]
 RoundsOption = Annotated[
@@ -112,10 +121,46 @@ def build_client(scenario: str, num_clients: int, seed: int, index: int) -> Loca
     return SCENARIOS[scenario](num_clients, seed, index)
 
 
-# -- strategies ------------------------------------------------------------------------------------------
+# -- the task spec ---------------------------------------------------------------------------------------
 
-STRATEGIES = STRATEGY_REGISTRY
-"""The strategies the commands accept (one registry shared with the demo: ``fedchain.fl.strategies``)."""
+
+def parse_strategy_params(items: list[str] | None) -> dict[str, Hyperparameter]:
+    """``["eta=0.05", "bias_correction=false"]`` -> ``{"eta": 0.05, "bias_correction": False}``.
+
+    Raises
+    ------
+    ConfigError
+        If an item is not ``NAME=VALUE`` with a number, ``true`` or ``false``.
+    """
+    params: dict[str, Hyperparameter] = {}
+    for item in items or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise ConfigError(f"--strategy-param takes NAME=VALUE, got {item!r}")
+        if text.lower() in ("true", "false"):
+            params[name] = text.lower() == "true"
+            continue
+        try:
+            params[name] = float(text)
+        except ValueError:
+            raise ConfigError(f"--strategy-param {name}: {text!r} is not a number, true or false") from None
+    return params
+
+
+def load_task_spec(fc: Fedchain, store: BlobStore, task: int) -> TaskSpec:
+    """The task's spec (model + strategy), fetched from ``store`` by the on-chain ``specHash``.
+
+    Raises
+    ------
+    ConfigError
+        If the task does not exist or its spec is not a task spec.
+    BlobNotFoundError
+        If the store does not hold the task's spec.
+    """
+    count = fc.coordinator.task_count()
+    if not 1 <= task <= count:
+        raise ConfigError(f"no task {task}: this deployment has {count} task(s)")
+    return fetch_task_spec(store, fc.coordinator.task(task).spec_hash)
 
 
 # -- chain -----------------------------------------------------------------------------------------------
@@ -130,18 +175,15 @@ def open_chain(rpc: str, deployment_file: Path, signer: Signer | None, role: str
         yield Fedchain(chain.w3, deployment, tx, signer, role=role)
 
 
-def check_spec(fc: Fedchain, task: int, spec: ModelSpec) -> None:
+def check_spec(task_spec: TaskSpec, task: int, model: ModelSpec) -> None:
     """Refuse a scenario whose model spec is not the task's.
 
     Raises
     ------
     ConfigError
-        If the task does not exist or its spec hash differs.
+        If the model specs differ.
     """
-    count = fc.coordinator.task_count()
-    if not 1 <= task <= count:
-        raise ConfigError(f"no task {task}: this deployment has {count} task(s)")
-    if fc.coordinator.task(task).spec_hash != spec.spec_hash():
+    if task_spec.model != model:
         raise ConfigError(f"the scenario's model spec is not task {task}'s")
 
 
@@ -261,7 +303,7 @@ TOKEN = 10**18
 def create_plain_task(
     fc: Fedchain,
     store: BlobStore,
-    spec: ModelSpec,
+    task_spec: TaskSpec,
     aggregator: str,
     *,
     cohort: int,
@@ -275,12 +317,15 @@ def create_plain_task(
 ) -> int:
     """Create a plain-mode task whose initial model is all zeros (stored in ``store``); returns its id.
 
-    The owner (``fc``'s signer) approves and funds the reward pool. Slashes are half the stake.
+    The task spec is published in ``store`` (its hash is the task's ``specHash``). The owner (``fc``'s
+    signer) approves and funds the reward pool. Slashes are half the stake.
     """
+    spec = task_spec.model
     zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
     ref0 = store.put(codec.encode(zeros, spec))
+    spec_ref = publish_task_spec(store, task_spec)
     params = TaskParams(
-        spec_hash=spec.spec_hash(), initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
+        spec_hash=spec_ref.sha256, initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
         reward_pool=reward_pool, reward_per_round=reward_per_round, required_stake=stake,
         aggregator_bond=bond, non_reveal_slash=stake // 2, dispute_slash=stake // 2, cohort_size=cohort,
         min_revealers=min_revealers, max_rounds=max_rounds, mode=Mode.PLAIN,
@@ -317,6 +362,8 @@ def create(
     scenario: ScenarioOption = "hospitals",
     clients: ClientsOption = 3,
     seed: SeedOption = 0,
+    strategy: StrategyOption = "fedavg",
+    strategy_param: StrategyParamOption = None,
     cohort: Annotated[int, typer.Option(min=1, help="Participants drawn per round.")] = 3,
     stake: Annotated[int, typer.Option(help="Required stake, in whole FED.")] = 10,
     bond: Annotated[int, typer.Option(help="Aggregator bond per round, in whole FED.")] = 5,
@@ -329,16 +376,22 @@ def create(
     max_rounds: Annotated[int, typer.Option(help="Round limit (0: none).")] = 0,
     as_json: JsonOption = False,
 ) -> None:
-    """Create a plain-mode task for a scenario's model, with an all-zeros initial model, from the signer."""
-    spec = build_client(scenario, clients, seed, 0).spec
+    """Create a plain-mode task for a scenario's model, with an all-zeros initial model, from the signer.
+
+    The task spec (model spec, strategy and every hyper-parameter) goes into the store; its hash on-chain.
+    """
+    task_spec = TaskSpec(
+        build_client(scenario, clients, seed, 0).spec, strategy, parse_strategy_params(strategy_param)
+    )
     signer = load_signer(keystore)
     with open_chain(rpc, deployment_file, signer, role="owner") as fc:
         task = create_plain_task(
-            fc, LocalDirectoryStore(store), spec, aggregator, cohort=cohort, stake=stake * TOKEN,
+            fc, LocalDirectoryStore(store), task_spec, aggregator, cohort=cohort, stake=stake * TOKEN,
             bond=bond * TOKEN, reward_pool=reward_pool * TOKEN, reward_per_round=reward_per_round * TOKEN,
             durations=Durations(0, 0, commit, reveal, 0, aggregate, challenge), max_rounds=max_rounds,
         )  # fmt: skip
     if as_json:
-        print_json({"task": task, "owner": signer.address, "aggregator": aggregator, "scenario": scenario})
+        print_json({"task": task, "owner": signer.address, "aggregator": aggregator, "scenario": scenario,
+                    "taskSpec": task_spec.to_dict()})  # fmt: skip
     else:
         console.print(f"[bold green]task {task}[/] created by {signer.address}, aggregator {aggregator}")

@@ -20,24 +20,18 @@ from fedchain.cli._common import (
     load_signer,
 )
 from fedchain.cli._task import (
-    ClientsOption,
     Output,
     PollOption,
     RoundsOption,
-    ScenarioOption,
-    SeedOption,
     StateOption,
     StoreOption,
-    StrategyOption,
     TaskOption,
-    build_client,
-    check_spec,
     finalized_count,
+    load_task_spec,
     open_chain,
     run_loop,
 )
 from fedchain.exceptions import BackendError
-from fedchain.fl.strategies import strategy_factory
 from fedchain.node import Aggregator
 from fedchain.storage import LocalDirectoryStore
 
@@ -84,10 +78,6 @@ def run(
     state: StateOption,
     deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
     keystore: KeystoreOption = None,
-    strategy: StrategyOption = "fedavg",
-    scenario: ScenarioOption = "hospitals",
-    clients: ClientsOption = 3,
-    seed: SeedOption = 0,
     rounds: RoundsOption = None,
     poll: PollOption = 0.5,
     dev_clock: Annotated[
@@ -106,16 +96,15 @@ def run(
     """Open rounds, record exclusions, aggregate, publish and finalize, round after round.
 
     Stops once ``--rounds`` more rounds are finalized (it then opens no new round), or on SIGTERM/SIGINT
-    (exit 0). The strategy's state is replayed from the chain, so a restart continues safely. The
-    scenario only provides the task's model spec.
+    (exit 0). The strategy and its hyper-parameters come from the task spec; its state is replayed from the
+    chain, so a restart continues safely.
     """
-    factory = strategy_factory(strategy)
-    spec = build_client(scenario, clients, seed, 0).spec
     signer = load_signer(keystore)
     out = Output("aggregator", as_json)
+    blobs = LocalDirectoryStore(store)
     with open_chain(rpc, deployment_file, signer, role="aggregator") as fc:
-        check_spec(fc, task, spec)
-        aggregator = Aggregator(fc, LocalDirectoryStore(store), factory(), spec, task, state)
+        task_spec = load_task_spec(fc, blobs, task)
+        aggregator = Aggregator(fc, blobs, task_spec.build_strategy(), task_spec.model, task, state)
         target = finalized_count(fc, task) + rounds if rounds is not None else None
 
         def reached() -> bool:
@@ -137,7 +126,7 @@ def run(
                 return []
             return dev_clock_tick(fc.w3, fc, task)
 
-        out.action(f"running as {fc.address} on task {task} ({strategy})")
+        out.action(f"running as {fc.address} on task {task} ({task_spec.strategy})")
         run_loop(step, reached, out, poll, on_idle=on_idle)
         out.action("stopped")
 

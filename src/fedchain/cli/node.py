@@ -24,16 +24,15 @@ from fedchain.cli._task import (
     SeedOption,
     StateOption,
     StoreOption,
-    StrategyOption,
     TaskOption,
     build_client,
     check_spec,
     ensure_member,
     finalized_count,
+    load_task_spec,
     open_chain,
     run_loop,
 )
-from fedchain.fl.strategies import strategy_factory
 from fedchain.node import Participant
 from fedchain.storage import LocalDirectoryStore
 
@@ -64,7 +63,6 @@ def run(
     scenario: ScenarioOption = "hospitals",
     clients: ClientsOption = 3,
     seed: SeedOption = 0,
-    strategy: StrategyOption = "fedavg",
     rounds: RoundsOption = None,
     poll: PollOption = 0.5,
     as_json: JsonOption = False,
@@ -74,17 +72,18 @@ def run(
     Stops after ``--rounds`` more rounds are finalized (and their rewards claimed), or on SIGTERM/SIGINT
     (exit 0). A restart with the same ``--state`` file continues where the node stopped.
     """
-    factory = strategy_factory(strategy)
     local = build_client(scenario, clients, seed, client_index)
     signer = load_signer(keystore)
     out = Output(f"participant {client_index}", as_json)
+    blobs = LocalDirectoryStore(store)
     with open_chain(rpc, deployment_file, signer, role="participant") as fc:
-        check_spec(fc, task, local.spec)
+        task_spec = load_task_spec(fc, blobs, task)
+        check_spec(task_spec, task, local.spec)
         for line in ensure_member(fc, task, local.dataset_commitment):
             out.action(line)
         participant = Participant(
-            fc, LocalDirectoryStore(store), local.client, local.spec, task, state,
-            num_examples=local.num_examples, strategy_factory=factory,
+            fc, blobs, local.client, local.spec, task, state,
+            num_examples=local.num_examples, strategy_factory=task_spec.strategy_factory(),
         )  # fmt: skip
         target = finalized_count(fc, task) + rounds if rounds is not None else None
         out.action(f"running as {fc.address} on task {task}")

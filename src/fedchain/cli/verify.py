@@ -17,17 +17,11 @@ from fedchain.cli._common import (
     handle_errors,
 )
 from fedchain.cli._task import (
-    ClientsOption,
-    ScenarioOption,
-    SeedOption,
     StoreOption,
-    StrategyOption,
     TaskOption,
-    build_client,
-    check_spec,
+    load_task_spec,
     open_chain,
 )
-from fedchain.fl.strategies import strategy_factory
 from fedchain.node import verify_task
 from fedchain.storage import LocalDirectoryStore
 
@@ -41,22 +35,17 @@ def verify(
     task: TaskOption,
     store: StoreOption,
     deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
-    strategy: StrategyOption = "fedavg",
-    scenario: ScenarioOption = "hospitals",
-    clients: ClientsOption = 3,
-    seed: SeedOption = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Re-derive every registered model version of a task; one line per version.
 
     Exit 0 when every version re-derives bit for bit, 40 when any does not. Sends no transaction and needs
-    no key. The scenario only provides the task's model spec.
+    no key: the model spec, strategy and hyper-parameters come from the task spec named on-chain.
     """
-    factory = strategy_factory(strategy)
-    spec = build_client(scenario, clients, seed, 0).spec
+    blobs = LocalDirectoryStore(store)
     with open_chain(rpc, deployment_file, None, role="verifier") as fc:
-        check_spec(fc, task, spec)
-        report = verify_task(fc, LocalDirectoryStore(store), spec, factory, task)
+        task_spec = load_task_spec(fc, blobs, task)
+        report = verify_task(fc, blobs, task_spec.model, task_spec.strategy_factory(), task)
     for line in report.lines:
         if as_json:
             sys.stdout.write(json.dumps({"task": task, "line": line}) + "\n")

@@ -35,6 +35,7 @@ from fedchain.fl.typing import Metrics, from_named
 from fedchain.node import Aggregator, Participant, read_round_record, run_rounds, verify_task
 from fedchain.node._derive import record_rewards
 from fedchain.storage import LocalDirectoryStore
+from fedchain.taskspec import TaskSpec, publish_task_spec
 
 TOKEN = 10**18
 SCENARIOS: dict[str, Callable[..., FederatedDataset]] = {
@@ -180,8 +181,10 @@ def _run(
     zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
     ref0 = store.put(codec.encode(zeros, spec))
     durations = dataclasses.replace(DURATIONS, challenge=config.challenge_seconds)
+    task_spec = TaskSpec(spec, config.strategy)
+    spec_ref = publish_task_spec(store, task_spec)
     params = TaskParams(
-        spec_hash=spec.spec_hash(), initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
+        spec_hash=spec_ref.sha256, initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
         reward_pool=pool, reward_per_round=config.reward_per_round, required_stake=config.stake,
         aggregator_bond=5 * TOKEN, non_reveal_slash=config.stake // 2, dispute_slash=config.stake // 2,
         cohort_size=len(clients), min_revealers=1, max_rounds=0, mode=Mode.PLAIN,
@@ -206,7 +209,7 @@ def _run(
         names[member.address] = client_data.name
         report("join", f"{client_data.name}: {len(client_data.y)} records, consent + stake")
 
-    factory = strategy_factory(config.strategy)
+    factory = task_spec.strategy_factory()
     aggregator = Aggregator(
         owner.as_signer(agg_key, "aggregator"), store, factory(), spec, task, state_dir / "aggregator.json",
         evaluate=evaluate,

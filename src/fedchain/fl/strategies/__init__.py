@@ -30,7 +30,7 @@ from fedchain.fl.strategies.fedavgm import FedAvgM, fedavgm_step
 from fedchain.fl.strategies.fedopt import FedOpt
 from fedchain.fl.strategies.fedprox import FedProx
 from fedchain.fl.strategies.fedyogi import FedYogi, yogi_step
-from fedchain.fl.strategies.registry import STRATEGIES, strategy_factory
+from fedchain.fl.strategies.registry import STRATEGIES, Hyperparameter, hyperparameters, strategy_factory
 
 __all__ = [
     "ROUND_KEY",
@@ -44,11 +44,13 @@ __all__ = [
     "FedYogi",
     "FitResult",
     "FixedPointOverflowError",
+    "Hyperparameter",
     "Params",
     "Strategy",
     "adagrad_step",
     "adam_step",
     "fedavgm_step",
+    "hyperparameters",
     "strategy_factory",
     "yogi_step",
 ]
