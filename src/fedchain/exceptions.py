@@ -20,6 +20,17 @@ Hierarchy::
     ├── NodeError                                      a node role cannot carry on
     │   ├── NodeStateError                                 the local state file is unreadable or inconsistent
     │   └── VerificationError                              a re-derivation disagrees with the chain
+    ├── PrivacyError                                   a privacy protocol refused its input
+    │   └── SecAggError                                    SecAgg+ refused an input; ``member``: whose
+    │       ├── MalformedBundleError(SecAggError, ValueError)  bytes that are not a canonical bundle or vector
+    │       ├── ShareAuthenticationError                       an encrypted share fails authentication
+    │       ├── MisaddressedShareError                         a share or bundle for another member or round
+    │       ├── DoubleRevealError                              an unmask bundle reveals both kinds of shares
+    │       ├── ShareMismatchError                             a share or secret contradicting its commitment
+    │       ├── MaskedVectorError(SecAggError, ValueError)     a masked vector of the wrong length or dtype
+    │       ├── TooFewNeighboursError                          fewer than t live neighbours: cannot unmask
+    │       ├── SumOverflowError(SecAggError, ValueError)      n * w_max * range too large: the sum would wrap
+    │       └── InvalidKeyError(SecAggError, ValueError)       a bad or low-order X25519 key
     └── ChainError                                     anything on the chain side
         ├── BackendError                                   a backend could not start, connect or stop
         ├── AccountError                                   keystore / environment key problems
@@ -122,6 +133,63 @@ class VerificationError(NodeError):
     """Public data re-derived off-chain disagrees with what the chain records."""
 
 
+# -- privacy ---------------------------------------------------------------------------------------
+
+
+class PrivacyError(FedchainError):
+    """A privacy protocol (secure aggregation) refused its input."""
+
+
+class SecAggError(PrivacyError):
+    """The SecAgg+ protocol refused its input (:mod:`fedchain.privacy.secagg`).
+
+    Attributes
+    ----------
+    member:
+        The on-chain index of the member at fault, or whose secret cannot be recovered; ``None`` if unknown.
+    """
+
+    def __init__(self, message: str = "", *, member: int | None = None) -> None:
+        super().__init__(message)
+        self.member = member
+
+
+class MalformedBundleError(SecAggError, ValueError):
+    """Bytes that are not the canonical encoding of a share bundle, unmask bundle or masked vector."""
+
+
+class ShareAuthenticationError(SecAggError):
+    """An encrypted share failed authentication: forged, damaged, or encrypted under other keys."""
+
+
+class MisaddressedShareError(SecAggError):
+    """A share or bundle addressed to another member, to a non-neighbour, or to another round."""
+
+
+class DoubleRevealError(SecAggError):
+    """An unmask bundle reveals both share kinds of one member, or the kind the survivor set forbids."""
+
+
+class ShareMismatchError(SecAggError):
+    """A share, or a secret reconstructed from shares, does not match its commitment or advertised key."""
+
+
+class MaskedVectorError(SecAggError, ValueError):
+    """A masked vector of the wrong length, dtype or shape, or one of another round or member."""
+
+
+class TooFewNeighboursError(SecAggError):
+    """A member's secret has fewer than ``t`` live shares: the round cannot be unmasked and must abort."""
+
+
+class SumOverflowError(SecAggError, ValueError):
+    """``n * w_max * R < 2**(bits-1)`` fails, or a weight exceeds ``w_max``: the sum could wrap around."""
+
+
+class InvalidKeyError(SecAggError, ValueError):
+    """An X25519 key of the wrong length, a low-order public key, or keys other than the advertised ones."""
+
+
 # -- chain -----------------------------------------------------------------------------------------
 
 
@@ -189,16 +257,27 @@ __all__ = [
     "ContractError",
     "ContractPanicError",
     "DeploymentError",
+    "DoubleRevealError",
     "FedchainError",
     "FixedPointOverflowError",
+    "InvalidKeyError",
     "InvalidLocatorError",
     "MalformedBlobError",
+    "MalformedBundleError",
+    "MaskedVectorError",
+    "MisaddressedShareError",
     "ModelIntegrityError",
     "NodeError",
     "NodeStateError",
     "NonFiniteError",
     "PayloadTooLargeError",
+    "PrivacyError",
+    "SecAggError",
+    "ShareAuthenticationError",
+    "ShareMismatchError",
     "SpecMismatchError",
     "StorageError",
+    "SumOverflowError",
+    "TooFewNeighboursError",
     "VerificationError",
 ]

@@ -1,0 +1,190 @@
+"""Per-round X25519 key pairs (RFC 7748): one to agree pairwise masks, one to encrypt Shamir shares.
+
+A member draws both pairs fresh for every round and advertises the two 32-byte public keys on-chain
+(``advertiseKeys(task, round, maskPk, encPk)``). Private and public keys are raw 32-byte strings, as RFC 7748
+defines them: a private key is any 32 bytes (clamped when used), which is what the member Shamir-shares so
+that a dropped member's pairwise masks can be removed.
+
+Examples
+--------
+>>> alice = RoundKeys.from_private_bytes(b"\\x01" * 32, b"\\x02" * 32)
+>>> bob = RoundKeys.from_private_bytes(b"\\x03" * 32, b"\\x04" * 32)
+>>> x25519(alice.mask_sk, bob.public.mask_pk) == x25519(bob.mask_sk, alice.public.mask_pk)
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+
+from fedchain.exceptions import InvalidKeyError
+
+KEY_BYTES = 32
+"""Length of an X25519 private key, public key and shared secret."""
+
+# A fixed private key: after clamping its scalar is a multiple of the cofactor 8, so the product with a
+# low-order point (the 12 u-coordinates of order 1, 2, 4 or 8 on the curve or its twist) is the all-zero
+# string, which the underlying implementation refuses.
+_PROBE_SK = bytes(range(1, 33))
+
+
+def x25519(private_key: bytes, public_key: bytes) -> bytes:
+    """The X25519 function of RFC 7748: ``private_key`` (clamped) times the u-coordinate ``public_key``.
+
+    Parameters
+    ----------
+    private_key
+        32 bytes, any value.
+    public_key
+        32 bytes: a little-endian u-coordinate (its top bit is ignored, as the RFC asks).
+
+    Returns
+    -------
+    bytes
+        The 32-byte shared secret.
+
+    Raises
+    ------
+    InvalidKeyError
+        A key that is not 32 bytes, or a low-order public key (the result would be all zeros).
+
+    Examples
+    --------
+    >>> x25519(b"\\x01" * 32, public_key(b"\\x02" * 32)).hex()[:16]
+    '2ed76ab549b1e73c'
+    """
+    return _exchange(_private(private_key), public_key)
+
+
+def x25519_many(private_key: bytes, public_keys: Sequence[bytes]) -> list[bytes]:
+    """:func:`x25519` of one private key with each of ``public_keys`` (the private key is loaded once).
+
+    Raises
+    ------
+    InvalidKeyError
+        As :func:`x25519`, for the first bad key.
+
+    Examples
+    --------
+    >>> peer = public_key(b"\\x02" * 32)
+    >>> x25519_many(b"\\x01" * 32, [peer, peer]) == [x25519(b"\\x01" * 32, peer)] * 2
+    True
+    """
+    sk = _private(private_key)
+    return [_exchange(sk, pk) for pk in public_keys]
+
+
+def public_key(private_key: bytes) -> bytes:
+    """The 32-byte public key of a 32-byte X25519 private key.
+
+    Examples
+    --------
+    >>> public_key(bytes(32)).hex()[:16]
+    '2fe57da347cd6243'
+    """
+    return _private(private_key).public_key().public_bytes_raw()
+
+
+def check_public_key(key: bytes) -> bytes:
+    """Return ``key`` if it is a usable X25519 public key (32 bytes, not of low order).
+
+    Raises
+    ------
+    InvalidKeyError
+        The key is not 32 bytes or is of low order (every shared secret with it would be all zeros).
+
+    Examples
+    --------
+    >>> check_public_key(bytes(32))
+    Traceback (most recent call last):
+    ...
+    fedchain.exceptions.InvalidKeyError: low-order X25519 public key
+    """
+    x25519(_PROBE_SK, key)
+    return bytes(key)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicKeys:
+    """A member's two advertised public keys for one round (``maskPk``, ``encPk`` on-chain).
+
+    Raises
+    ------
+    InvalidKeyError
+        A key that is not 32 bytes.
+    """
+
+    mask_pk: bytes
+    enc_pk: bytes
+
+    def __post_init__(self) -> None:
+        for key in (self.mask_pk, self.enc_pk):
+            if not isinstance(key, bytes) or len(key) != KEY_BYTES:
+                raise InvalidKeyError("an X25519 public key must be 32 bytes")
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class RoundKeys:
+    """A member's two private keys for one round; never leaves the member (except as Shamir shares of
+    ``mask_sk``). ``repr`` hides the keys.
+
+    Attributes
+    ----------
+    mask_sk
+        Agrees the pairwise mask seeds with the neighbours' ``mask_pk``.
+    enc_sk
+        Agrees the keys that encrypt Shamir shares with the neighbours' ``enc_pk``.
+    """
+
+    mask_sk: bytes
+    enc_sk: bytes
+
+    def __post_init__(self) -> None:
+        _private(self.mask_sk)
+        _private(self.enc_sk)
+
+    @classmethod
+    def generate(cls) -> RoundKeys:
+        """Two fresh key pairs from the operating system's CSPRNG.
+
+        Examples
+        --------
+        >>> RoundKeys.generate() == RoundKeys.generate()
+        False
+        """
+        return cls(os.urandom(KEY_BYTES), os.urandom(KEY_BYTES))
+
+    @classmethod
+    def from_private_bytes(cls, mask_sk: bytes, enc_sk: bytes) -> RoundKeys:
+        """Keys from stored private bytes (a restarted node, or fixed test vectors)."""
+        return cls(bytes(mask_sk), bytes(enc_sk))
+
+    @property
+    def public(self) -> PublicKeys:
+        """The two public keys to advertise."""
+        return PublicKeys(public_key(self.mask_sk), public_key(self.enc_sk))
+
+    def __repr__(self) -> str:
+        return f"RoundKeys(public={self.public!r})"
+
+
+def _exchange(sk: X25519PrivateKey, public_key: object) -> bytes:
+    if not isinstance(public_key, bytes | bytearray) or len(public_key) != KEY_BYTES:
+        raise InvalidKeyError("an X25519 public key must be 32 bytes")
+    try:
+        return sk.exchange(X25519PublicKey.from_public_bytes(bytes(public_key)))
+    except ValueError:
+        raise InvalidKeyError("low-order X25519 public key") from None
+
+
+def _private(key: object) -> X25519PrivateKey:
+    if not isinstance(key, bytes | bytearray) or len(key) != KEY_BYTES:
+        raise InvalidKeyError("an X25519 private key must be 32 bytes")
+    return X25519PrivateKey.from_private_bytes(bytes(key))
+
+
+__all__ = ["KEY_BYTES", "PublicKeys", "RoundKeys", "check_public_key", "public_key", "x25519", "x25519_many"]

@@ -1,0 +1,87 @@
+"""A SecAgg+ round played out in memory for the tests: deterministic keys, every phase, any dropouts."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from fedchain.privacy.secagg import (
+    ReceivedShares,
+    RoundContext,
+    RoundKeys,
+    SecAggConfig,
+    SecAggRound,
+    ShareBundle,
+    UnmaskBundle,
+    build_unmask_bundle,
+    create_share_bundle,
+    mask_vector,
+    open_share_bundle,
+)
+from fedchain.privacy.secagg._types import Words
+
+CONTEXT = RoundContext.create(31337, "0x" + "c0" * 20, task_id=7, round_number=3)
+ROUND_SEED = hashlib.sha256(b"round seed").digest()
+
+
+def secret(*parts: object) -> bytes:
+    """32 deterministic bytes named by ``parts``."""
+    return hashlib.sha256(repr(parts).encode()).digest()
+
+
+@dataclass
+class World:
+    """Every member's secrets and the public round built from them."""
+
+    rnd: SecAggRound
+    keys: dict[int, RoundKeys]
+    seeds: dict[int, bytes]
+
+    @classmethod
+    def create(
+        cls,
+        members: Sequence[int],
+        *,
+        degree: int | None = None,
+        threshold: int | None = None,
+        salt: int = 0,
+        context: RoundContext = CONTEXT,
+    ) -> World:
+        keys = {
+            m: RoundKeys.from_private_bytes(secret("mask", salt, m), secret("enc", salt, m)) for m in members
+        }
+        seeds = {m: secret("b", salt, m) for m in members}
+        config = SecAggConfig(degree=degree, threshold=threshold)
+        rnd = SecAggRound.create(context, ROUND_SEED, {m: k.public for m, k in keys.items()}, config)
+        return cls(rnd, keys, seeds)
+
+    def share(self, sharers: Collection[int]) -> dict[int, ShareBundle]:
+        return {m: create_share_bundle(self.rnd, m, self.keys[m], self.seeds[m]) for m in sorted(sharers)}
+
+    def receive(self, member: int, bundles: Mapping[int, ShareBundle]) -> list[ReceivedShares]:
+        return [
+            open_share_bundle(self.rnd, member, self.keys[member], bundles[v])
+            for v in self.rnd.neighbours(member)
+            if v in bundles
+        ]
+
+    def mask(self, member: int, vector: Words, shared: Collection[int]) -> Words:
+        return mask_vector(self.rnd, member, self.keys[member], self.seeds[member], vector, shared)
+
+    def unmask(
+        self, bundles: Mapping[int, ShareBundle], survivors: Collection[int], publishers: Collection[int]
+    ) -> dict[int, UnmaskBundle]:
+        return {
+            u: build_unmask_bundle(self.rnd, u, self.receive(u, bundles), survivors)
+            for u in sorted(publishers)
+        }
+
+
+def random_inputs(members: Collection[int], length: int, bits: int, seed: int = 0) -> dict[int, Words]:
+    """Uniform words mod ``2**bits`` per member (inputs, not masks: numpy.random is fine here)."""
+    rng = np.random.default_rng(seed)
+    dtype = np.uint32 if bits == 32 else np.uint64
+    return {m: rng.integers(0, 2**bits, size=length, dtype=dtype) for m in members}
