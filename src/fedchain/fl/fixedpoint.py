@@ -14,12 +14,14 @@ sums floats. It runs in four steps, each exact or a single correctly rounded IEE
    commutative, so ``S`` does not depend on the order of the updates, provided nothing overflows
    (see *Overflow bound* below).
 3. **Divide** with deterministic integer rounding: ``m = round_half_even(S / N)``, ``N = sum_i n_i``,
-   computed with floor division and the remainder, never in floating point.
+   decided by the exact floor quotient and remainder (a float64 estimate of the quotient may guide the
+   search, but the integer remainder decides).
 4. **Convert back**: ``m`` is split as ``hi * 2**32 + lo`` (both halves convert to float64 exactly),
    ``hi * 2**32 + lo`` is one correctly rounded float64 addition, multiplying by ``2**-frac_bits``
    is exact, and the final cast to the input dtype (float16/32/64) is one correctly rounded IEEE
    conversion. When ``|m| < 2**53`` (``|x| < 2**29`` at the default 24 fractional bits) the float64
-   value is exact and the output is ``m * 2**-frac_bits`` correctly rounded to the output dtype.
+   value is exact and the output is ``m * 2**-frac_bits`` correctly rounded to the output dtype (the
+   compiled path, taken for ``|m|`` below about ``2**49``, converts ``m`` to float64 directly).
 
 No floating-point reduction appears anywhere, so the bytes of the result depend only on the inputs,
 not on their order, the platform, the BLAS or the NumPy build. The only assumption is the default
@@ -34,18 +36,16 @@ own rounding (none for float64 while ``|m| < 2**53``).
 
 Overflow bound
 --------------
-Let ``Q_i = max |q_i|`` over one tensor of update ``i`` and ``B_j = sum_{i <= j} n_i * Q_i`` the
-running bound after ``j`` updates (computed exactly in Python integers). The term ``n_j * q_j`` and
-the partial sum after update ``j`` are at most ``B_j`` in magnitude, since
-``|sum_{i <= j} n_i q_i| <= sum_{i <= j} n_i Q_i = B_j``. Updates are added one at a time (memory stays
-one model's worth), and per tensor:
+Let ``Q_i = max |q_i|`` over one tensor of update ``i`` and ``B = sum_i n_i * Q_i`` (computed exactly in
+Python integers, from each ``max |x_i|``). Every term ``n_i * q_i`` and every partial sum, whatever the
+order or grouping of the terms, is at most ``B`` in magnitude, since ``|sum_{i in I} n_i q_i| <=
+sum_{i in I} n_i Q_i <= B``. Per tensor:
 
-* while ``B_j <= 2**63 - 1`` the accumulator is int64 and no intermediate value can overflow;
-* from the first update with ``B_j > 2**63 - 1`` on, the accumulator continues exactly in Python
-  integers (an object array). The result is bit-identical whichever path, or mix of paths, an order
-  of the updates takes, since every path computes the same exact integers. Python integers are some
-  twenty times slower (measured on 10 updates of 10**6 float32 values: 0.15 s end to end in int64,
-  3.1 s through Python integers) and are only reached by extreme values or weights.
+* if ``B <= 2**63 - 1``, the sum is taken in int64, where no intermediate value can overflow;
+* otherwise it is taken exactly in Python integers (an object array), over a hundred times slower and
+  only reached by extreme values or weights.
+
+Both give the same integers, so the result is bit-identical whichever path a tensor takes.
 
 The rounding step needs ``2 * r < 2 * N <= 2**63``, which :data:`MAX_TOTAL_WEIGHT` guarantees.
 
@@ -53,6 +53,15 @@ Since ``Q_i <= ceil(max|x_i| * 2**frac_bits)``, a sufficient a-priori condition 
 ``N * ceil(max|x| * 2**frac_bits) <= 2**63 - 1``. With the default 24 fractional bits: values
 ``|x| <= 1`` allow up to ``N < 2**39`` examples in total, ``|x| <= 2**7 = 128`` allow ``N < 2**32``.
 The mean itself always fits in int64: ``|m| <= max_i Q_i <= 2**(total_bits-1) - 1``.
+
+Speed
+-----
+Steps 1 and 2 run as one compiled pass (:mod:`fedchain.fl._kernels`: Numba, without ``fastmath``) that
+reads each input once: the output is cut into cache-sized blocks and each block takes its share of every
+update, along with each update's ``max |x|``, by integer arithmetic that yields exactly the integers defined
+above (the NumPy code in this module is the reference the tests hold it to). The refusals then run on those
+maxima, in update order, before any sum is used. Steps 3 and 4 are one compiled pass too. The first call in
+a process compiles the kernels, or loads them from Numba's cache on disk.
 
 Examples
 --------
@@ -66,6 +75,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeAlias, cast
@@ -76,6 +86,7 @@ import numpy.typing as npt
 from fedchain.codec._checks import canonical_arrays, check_finite
 from fedchain.codec._types import NamedArrays, NDArray
 from fedchain.exceptions import ConfigError, FixedPointOverflowError, SpecMismatchError
+from fedchain.fl import _kernels
 
 DEFAULT_FRAC_BITS: Final = 24
 """Fractional bits by default: one quantum is ``2**-24`` (about 6e-8), float32's epsilon at 1.0 / 2."""
@@ -307,26 +318,20 @@ def weighted_sum(updates: Sequence[Update], cfg: FixedPointConfig = DEFAULT_CONF
     if total > MAX_TOTAL_WEIGHT:
         raise FixedPointOverflowError(f"total weight {total} exceeds MAX_TOTAL_WEIGHT = 2**62")
 
-    # Streamed: one update at a time is quantized and added, so memory stays O(model size).
-    reference: list[tuple[str, NDArray]] = []
+    tensors = _tensors_of(updates)
+    if tensors is None:  # a malformed update: the streamed reference raises the first error, in update order
+        return _weighted_sum_streamed(updates, weights, total, cfg)
+    names = [name for name, _ in tensors[0]]
     sums: dict[str, NDArray] = {}
-    bounds: dict[str, int] = {}  # running sum_i n_i * max|q_i| per tensor, exact
-    for index, ((named, _), weight) in enumerate(zip(updates, weights, strict=True)):
-        arrays = _float_arrays(named)
-        if index == 0:
-            reference = arrays
-            sums = {name: np.zeros(array.shape, dtype=np.int64) for name, array in arrays}
-            bounds = dict.fromkeys(sums, 0)
-        else:
-            _check_same_layout(reference, arrays, index)
-        for name, array in arrays:
-            bounds[name] += weight * _max_quantized(name, array, cfg)
-            if bounds[name] <= _INT64_BOUND and sums[name].dtype == np.int64:
-                _accumulate_fused(sums[name], array, weight, cfg)
-            else:
-                q = _quantize_array(name, array, cfg)
-                sums[name] = _accumulate_exact(sums[name], q, weight)
-    dtypes = {name: np.dtype(array.dtype.name) for name, array in reference}  # native byte order
+    peaks: dict[str, list[float]] = {}  # max |x| per tensor and update (Inf or NaN if non-finite)
+    for position, name in enumerate(names):
+        sums[name], maxima = _kernels.weighted_int_sum(_column(tensors, position), weights, cfg.frac_bits)
+        peaks[name] = maxima.tolist()
+    bounds = _checked_bounds(tensors, peaks, weights, cfg)  # raises before any sum is used
+    for position, name in enumerate(names):
+        if bounds[name] > _INT64_BOUND:  # the int64 sums may have wrapped: redo them in Python integers
+            sums[name] = _exact_sum(name, _column(tensors, position), weights, cfg)
+    dtypes = {name: np.dtype(array.dtype.name) for name, array in tensors[0]}  # native byte order
     return WeightedSum(sums=sums, total_weight=total, dtypes=dtypes, config=cfg)
 
 
@@ -352,9 +357,19 @@ def weighted_mean(total: WeightedSum) -> dict[str, NDArray]:
     [0.75]
     """
     out: dict[str, NDArray] = {}
+    weight, frac_bits = total.total_weight, total.config.frac_bits
     for name, sums in total.sums.items():
-        mean = round_half_even_div(sums, total.total_weight)
-        out[name] = _to_float(mean, total.config.frac_bits, total.dtypes[name])
+        dtype, mean = total.dtypes[name], None
+        if (
+            sums.dtype == np.int64
+            and dtype.isnative
+            and dtype.name in _FLOAT_KINDS
+            and _valid_divisor(weight)
+        ):
+            mean = _kernels.mean_to_float(sums, weight, frac_bits, dtype)
+        if mean is None:  # Python integers, large means, or invalid input (refused just below)
+            mean = _to_float(round_half_even_div(sums, weight), frac_bits, dtype)
+        out[name] = mean
     return out
 
 
@@ -424,7 +439,7 @@ def round_half_even_div(numerator: NDArray, denominator: int) -> NDArray:
     >>> round_half_even_div(np.array([5, 7, -5, -7, 8]), 2).tolist()  # 2.5 3.5 -2.5 -3.5 4
     [2, 4, -2, -4, 4]
     """
-    if type(denominator) is not int or not 1 <= denominator <= MAX_TOTAL_WEIGHT:
+    if not _valid_divisor(denominator):
         raise ConfigError(f"denominator must be an int in [1, 2**62], not {denominator!r}")
     if numerator.dtype == object:  # Python ints, possibly beyond int64
         values = [_div_half_even(int(value), denominator) for value in numerator.ravel().tolist()]
@@ -439,6 +454,10 @@ def round_half_even_div(numerator: NDArray, denominator: int) -> NDArray:
     return np.asarray(quotient + round_up.astype(np.int64), dtype=np.int64)
 
 
+def _valid_divisor(denominator: object) -> bool:
+    return type(denominator) is int and 1 <= denominator <= MAX_TOTAL_WEIGHT
+
+
 def _div_half_even(numerator: int, denominator: int) -> int:
     quotient, remainder = divmod(numerator, denominator)  # floor division, 0 <= remainder < denominator
     if 2 * remainder > denominator or (2 * remainder == denominator and quotient % 2 == 1):
@@ -449,13 +468,87 @@ def _div_half_even(numerator: int, denominator: int) -> int:
 # -- helpers -----------------------------------------------------------------------------------------
 
 
+def _weighted_sum_streamed(
+    updates: Sequence[Update], weights: list[int], total: int, cfg: FixedPointConfig
+) -> WeightedSum:
+    """:func:`weighted_sum` in NumPy, one update at a time: the reference, and the path for malformed input.
+
+    Checks and adds update after update, so its first refusal is the first in update order. A tensor whose
+    running bound passes ``2**63 - 1`` continues in Python integers from that update on.
+    """
+    reference: list[tuple[str, NDArray]] = []
+    sums: dict[str, NDArray] = {}
+    bounds: dict[str, int] = {}  # running sum_i n_i * max|q_i| per tensor, exact
+    for index, ((named, _), weight) in enumerate(zip(updates, weights, strict=True)):
+        arrays = _float_arrays(named)
+        if index == 0:
+            reference = arrays
+            sums = {name: np.zeros(array.shape, dtype=np.int64) for name, array in arrays}
+            bounds = dict.fromkeys(sums, 0)
+        else:
+            _check_same_layout(reference, arrays, index)
+        for name, array in arrays:
+            bounds[name] += weight * _max_quantized(name, array, cfg)
+            if bounds[name] <= _INT64_BOUND and sums[name].dtype == np.int64:
+                _accumulate_fused(sums[name], array, weight, cfg)
+            else:
+                q = _quantize_array(name, array, cfg)
+                sums[name] = _accumulate_exact(sums[name], q, weight)
+    dtypes = {name: np.dtype(array.dtype.name) for name, array in reference}  # native byte order
+    return WeightedSum(sums=sums, total_weight=total, dtypes=dtypes, config=cfg)
+
+
 def _float_arrays(named: NamedArrays) -> list[tuple[str, NDArray]]:
-    arrays = canonical_arrays(named)
-    for name, array in arrays:
-        if array.dtype.name not in _FLOAT_KINDS:
-            raise SpecMismatchError(f"tensor {name!r} has dtype {array.dtype}, expected float16/32/64")
+    arrays = _float_tensors(named)
     check_finite(arrays)
     return arrays
+
+
+def _float_tensors(named: NamedArrays) -> list[tuple[str, NDArray]]:
+    arrays = canonical_arrays(named)
+    for name, array in arrays:
+        if array.dtype.kind != "f":  # canonical_arrays admits float16/32/64 only (kind is fast, name slow)
+            raise SpecMismatchError(f"tensor {name!r} has dtype {array.dtype}, expected float16/32/64")
+    return arrays
+
+
+def _tensors_of(updates: Sequence[Update]) -> list[list[tuple[str, NDArray]]] | None:
+    """Every update's float tensors, by sorted name, if all are well formed and alike; else None.
+
+    Values are not looked at here (the kernel reports their maxima), so a malformed update may hide an
+    earlier update's non-finite value: the caller then leaves the choice of error to the streamed path.
+    """
+    try:
+        tensors = [_float_tensors(named) for named, _ in updates]
+        for index, arrays in enumerate(tensors[1:], start=1):
+            _check_same_layout(tensors[0], arrays, index)
+    except (ConfigError, SpecMismatchError):
+        return None
+    return tensors
+
+
+def _column(tensors: list[list[tuple[str, NDArray]]], position: int) -> list[NDArray]:
+    return [arrays[position][1] for arrays in tensors]  # one tensor of every update
+
+
+def _checked_bounds(
+    tensors: list[list[tuple[str, NDArray]]],
+    peaks: dict[str, list[float]],
+    weights: list[int],
+    cfg: FixedPointConfig,
+) -> dict[str, int]:
+    """``B = sum_i n_i * max|q_i|`` per tensor, exact, from the maxima; raises the streamed path's refusals.
+
+    In its order too: update after update, first a non-finite value in any of its tensors (named by
+    :func:`~fedchain.codec._checks.check_finite`), then a value out of range, tensor by tensor.
+    """
+    bounds = dict.fromkeys(peaks, 0)
+    for index, (arrays, weight) in enumerate(zip(tensors, weights, strict=True)):
+        if not all(math.isfinite(maxima[index]) for maxima in peaks.values()):
+            check_finite(arrays)
+        for name, maxima in peaks.items():
+            bounds[name] += weight * _peak_quanta(name, maxima[index], cfg)
+    return bounds
 
 
 def _quantize_array(name: str, array: NDArray, cfg: FixedPointConfig) -> NDArray:
@@ -503,18 +596,23 @@ def _max_quantized(name: str, array: NDArray, cfg: FixedPointConfig) -> int:
     """
     if array.size == 0:
         return 0
-    with np.errstate(over="ignore"):  # a product too large for float64 is inf, refused just below
-        peak = float(np.rint(max(float(array.max()), -float(array.min())) * 2.0**cfg.frac_bits))
-    if not peak < 2.0 ** (cfg.total_bits - 1):  # |r| < 2**(B-1) <=> |r| <= 2**(B-1) - 1 for integer r
+    return _peak_quanta(name, max(float(array.max()), -float(array.min())), cfg)
+
+
+def _peak_quanta(name: str, peak: float, cfg: FixedPointConfig) -> int:
+    """``rint(peak * 2**frac_bits)`` for a finite ``peak = max |x|`` (0 if empty), range-checked."""
+    scaled = peak * 2.0**cfg.frac_bits  # exact, or inf if too large for float64 (refused just below)
+    quanta = round(scaled) if math.isfinite(scaled) else None  # round() of a float rounds half to even
+    if quanta is None or not quanta < 2 ** (cfg.total_bits - 1):  # |r| <= 2**(B-1) - 1
         raise FixedPointOverflowError(
             f"tensor {name!r} holds a value beyond ±{cfg.max_abs_value!r}, "
             f"the range of {cfg.total_bits}-bit fixed point with {cfg.frac_bits} fractional bits"
         )
-    return int(peak)
+    return quanta
 
 
 _INT64_BOUND = _INT64_MAX
-"""Largest running bound accumulated in int64; past it a tensor continues in Python integers."""
+"""Largest bound summed in int64; past it a tensor is summed in Python integers."""
 
 _CHUNK = 1 << 15
 """Elements per fused block: its float64 and int64 buffers (256 KiB each) stay in the CPU's L2 cache."""
@@ -540,6 +638,14 @@ def _accumulate_fused(acc: NDArray, array: NDArray, weight: int, cfg: FixedPoint
         np.copyto(i, f, casting="unsafe")  # exact: integer-valued and |f| < 2**63 (checked)
         i *= w
         flat_acc[start:stop] += i
+
+
+def _exact_sum(name: str, arrays: list[NDArray], weights: list[int], cfg: FixedPointConfig) -> NDArray:
+    """``sum_i weights[i] * q_i`` in Python integers (an object array): exact whatever the bound."""
+    total = np.zeros(arrays[0].shape, dtype=np.int64)
+    for array, weight in zip(arrays, weights, strict=True):
+        total = _accumulate_exact(total, _quantize_array(name, array, cfg), weight)
+    return total
 
 
 def _accumulate_exact(acc: NDArray, q: NDArray, weight: int) -> NDArray:
