@@ -34,9 +34,47 @@ from typing import Any, Final
 from fedchain.codec import ModelSpec
 from fedchain.exceptions import BlobNotFoundError, ConfigError, InvalidLocatorError
 from fedchain.fl.strategies import Hyperparameter, Strategy, hyperparameters, strategy_factory
+from fedchain.privacy.secagg import QuantizationConfig, SecAggConfig
 from fedchain.storage import BlobStore, ContentRef
 
 TASK_SPEC_FORMAT: Final = "fedchain-task-spec/1"
+
+
+@dataclass(frozen=True)
+class SecAggSpec:
+    """A ``secagg`` task's public protocol parameters: neighbour degree and threshold, and quantization.
+
+    ``degree`` / ``threshold`` ``None`` mean the defaults for the round's size (``2 * ceil(log2 n)`` and
+    ``floor(k / 2) + 1``). Each member's weight is its example count capped at ``max_weight``.
+    """
+
+    degree: int | None = None
+    threshold: int | None = None
+    clip: float = 4.0
+    value_bits: int = 16
+    max_weight: int = 1024
+
+    def __post_init__(self) -> None:
+        self.config()  # validates every field
+        self.quantization()
+
+    def config(self) -> SecAggConfig:
+        return SecAggConfig(self.degree, self.threshold)
+
+    def quantization(self) -> QuantizationConfig:
+        return QuantizationConfig(
+            clip=float(self.clip), value_bits=self.value_bits, max_weight=self.max_weight
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"degree": self.degree, "threshold": self.threshold, "clip": float(self.clip),
+                "valueBits": self.value_bits, "maxWeight": self.max_weight}  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SecAggSpec:
+        if set(data) != {"degree", "threshold", "clip", "valueBits", "maxWeight"}:
+            raise ConfigError("a secagg section needs exactly: degree, threshold, clip, valueBits, maxWeight")
+        return cls(data["degree"], data["threshold"], data["clip"], data["valueBits"], data["maxWeight"])
 
 
 @dataclass(frozen=True)
@@ -44,11 +82,13 @@ class TaskSpec:
     """A task's model spec and strategy; its :meth:`spec_hash` is the on-chain ``specHash``.
 
     ``strategy_params`` given to the constructor are overrides; the stored value holds every hyper-parameter.
+    ``secagg`` holds the protocol parameters of a ``secagg``-mode task (``None`` for ``plain``).
     """
 
     model: ModelSpec
     strategy: str = "fedavg"
     strategy_params: Mapping[str, Hyperparameter] = field(default_factory=dict)
+    secagg: SecAggSpec | None = None
 
     def __post_init__(self) -> None:
         name = self.strategy.lower()
@@ -57,11 +97,14 @@ class TaskSpec:
         strategy_factory(name, self.strategy_params)  # builds it once: out-of-range values are refused now
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        doc = {
             "format": TASK_SPEC_FORMAT,
             "model": self.model.to_dict(),
             "strategy": {"name": self.strategy, "params": dict(sorted(self.strategy_params.items()))},
         }
+        if self.secagg is not None:
+            doc["secagg"] = self.secagg.to_dict()
+        return doc
 
     def canonical_json(self) -> bytes:
         """Sorted keys, no whitespace, ASCII: the bytes whose SHA-256 is the task's ``specHash``."""
@@ -90,11 +133,12 @@ class TaskSpec:
             data = json.loads(text)
             if not isinstance(data, dict) or data.get("format") != TASK_SPEC_FORMAT:
                 raise ConfigError(f"not a {TASK_SPEC_FORMAT} document")
-            if set(data) != {"format", "model", "strategy"}:
-                raise ConfigError("a task spec needs exactly: format, model, strategy")
+            if not {"format", "model", "strategy"} <= set(data) <= {"format", "model", "strategy", "secagg"}:
+                raise ConfigError("a task spec needs exactly: format, model, strategy (and secagg, if any)")
             strategy = data["strategy"]
             model = ModelSpec.from_json(json.dumps(data["model"]))
-            return cls(model, str(strategy["name"]), dict(strategy["params"]))
+            secagg = SecAggSpec.from_dict(data["secagg"]) if "secagg" in data else None
+            return cls(model, str(strategy["name"]), dict(strategy["params"]), secagg)
         except (ValueError, TypeError, KeyError) as exc:
             if isinstance(exc, ConfigError):
                 raise
@@ -125,4 +169,4 @@ def fetch_task_spec(store: BlobStore, spec_hash: bytes) -> TaskSpec:
     return TaskSpec.from_json(blob)
 
 
-__all__ = ["TASK_SPEC_FORMAT", "TaskSpec", "fetch_task_spec", "publish_task_spec"]
+__all__ = ["TASK_SPEC_FORMAT", "SecAggSpec", "TaskSpec", "fetch_task_spec", "publish_task_spec"]

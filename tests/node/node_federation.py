@@ -21,12 +21,16 @@ from fedchain.fl.strategies import FedAvg, Params, Strategy
 from fedchain.fl.typing import Metrics, from_named
 from fedchain.node import Aggregator, Participant
 from fedchain.storage import LocalDirectoryStore
+from fedchain.taskspec import SecAggSpec, TaskSpec, publish_task_spec
 
 TOKEN = 10**18
 STAKE = 10 * TOKEN
 BOND = 5 * TOKEN
 PER_ROUND = 90 * TOKEN
 DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300)
+SECAGG_DURATIONS = Durations(
+    advertise=600, share=600, commit=600, reveal=600, unmask=600, aggregate=600, challenge=300
+)
 
 
 def h(label: str) -> bytes:
@@ -80,9 +84,14 @@ class Federation:
         return float(self.evaluate(dict(model))["accuracy"])
 
 
-def build_federation(backend: ChainBackend, tmp_path: Path) -> Federation:
-    """Deploy, create a plain task with an all-zeros model, and let three hospitals join."""
-    data = hospitals(3, partitioner="iid", seed=3)
+def build_federation(
+    backend: ChainBackend, tmp_path: Path, *, members: int = 3, secagg: SecAggSpec | None = None
+) -> Federation:
+    """Deploy, create a task with an all-zeros model, and let ``members`` hospitals join.
+
+    The task is in ``plain`` mode, or in ``secagg`` mode with the given protocol parameters.
+    """
+    data = hospitals(members, partitioner="iid", seed=3)
     clients = logistic_clients(data, local_epochs=5)
     spec = clients[0].spec
     judge = clients[0]
@@ -100,11 +109,13 @@ def build_federation(backend: ChainBackend, tmp_path: Path) -> Federation:
     store = LocalDirectoryStore(tmp_path / "blobs")
     zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
     ref0 = store.put(codec.encode(zeros, spec))
+    spec_ref = publish_task_spec(store, TaskSpec(spec, "fedavg", secagg=secagg))
+    mode, durations = (Mode.PLAIN, DURATIONS) if secagg is None else (Mode.SEC_AGG, SECAGG_DURATIONS)
     params = TaskParams(
-        spec_hash=spec.spec_hash(), initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
+        spec_hash=spec_ref.sha256, initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
         reward_pool=4 * PER_ROUND, reward_per_round=PER_ROUND, required_stake=STAKE, aggregator_bond=BOND,
         non_reveal_slash=STAKE // 2, dispute_slash=STAKE // 2, cohort_size=len(clients), min_revealers=1,
-        max_rounds=0, mode=Mode.PLAIN, aggregator=keys[0].address, durations=DURATIONS,
+        max_rounds=0, mode=mode, aggregator=keys[0].address, durations=durations,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, params.reward_pool)
     task = owner.coordinator.events_in_receipt(owner.coordinator.create_task(params), "TaskCreated")[0].task

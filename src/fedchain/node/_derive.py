@@ -7,6 +7,7 @@ bit (the strategies aggregate in fixed point) and a wrong one is caught.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 
 from fedchain import codec
-from fedchain.chain.bindings.coordinator import ExclusionReason, UpdateRevealedEvent
+from fedchain.chain.bindings.coordinator import ExclusionReason, Mode, Phase, UpdateRevealedEvent
 from fedchain.chain.client import Fedchain, next_reveal_digest
 from fedchain.codec import ModelSpec, NamedArrays
 from fedchain.exceptions import (
@@ -25,10 +26,11 @@ from fedchain.exceptions import (
     CodecError,
     InvalidLocatorError,
     NonFiniteError,
+    TooFewNeighboursError,
 )
 from fedchain.fl.strategies import FitResult, Params, Strategy
 from fedchain.fl.typing import Metrics
-from fedchain.incentives.contribution import alignments, contribution_weights, split_by_weight
+from fedchain.incentives.contribution import ALIGNMENT_ONE, alignments, contribution_weights, split_by_weight
 from fedchain.node.errors import ModelIntegrityError, VerificationError
 from fedchain.storage import BlobStore, sha256_digest
 
@@ -76,6 +78,7 @@ class RoundDerivation:
     excluded: tuple[Exclusion, ...]
     model: Params | None
     model_bytes: bytes | None
+    total_weight: int | None = None  # secagg: the only weight revealed (members count 1 each in ``included``)
 
     @property
     def model_hash(self) -> bytes | None:
@@ -174,6 +177,8 @@ def derive_round(
         If the round's base model cannot be fetched intact.
     """
     rnd = fc.coordinator.round(task, round_number)
+    if rnd.mode == Mode.SEC_AGG:
+        return _derive_secagg_round(fc, store, spec, strategy, task, round_number)
     digest = rnd.seed
     accepted: list[UpdateRevealedEvent] = []
     excluded: list[Exclusion] = []
@@ -210,6 +215,56 @@ def derive_round(
         model=model,
         model_bytes=model_bytes,
     )
+
+
+def _reveal_digest(fc: Fedchain, task: int, round_number: int) -> tuple[list[UpdateRevealedEvent], bytes]:
+    """The round's reveal events and the digest they chain to, checked against the on-chain one."""
+    rnd = fc.coordinator.round(task, round_number)
+    events = revealed_events(fc, task, round_number)
+    digest = rnd.seed
+    for event in events:
+        digest = next_reveal_digest(digest, event.member, event.update_hash)
+    if rnd.revealers and digest != rnd.reveal_digest:
+        raise VerificationError("the reveal events do not reproduce the on-chain reveal digest")
+    return events, digest
+
+
+def _derive_secagg_round(
+    fc: Fedchain, store: BlobStore, spec: ModelSpec, strategy: Strategy, task: int, round_number: int
+) -> RoundDerivation:
+    """A SecAgg+ round from public data: survivors, unmasking, then the strategy on the weighted mean.
+
+    The strategy sees one result, the survivors' weighted mean model with weight 1, so every strategy works
+    unchanged (its fixed-point average of a single result is that result on the fixed-point grid).
+    """
+    from fedchain.node import _secagg  # imports this module's round_events
+
+    rnd = fc.coordinator.round(task, round_number)
+    events, digest = _reveal_digest(fc, task, round_number)
+    pub = _secagg.load_public(fc, store, spec, task, round_number)
+    masked, refused = _secagg.masked_vectors(pub, store, events)
+    excluded = tuple(Exclusion(member, reason) for member, reason in refused.items())
+    empty = RoundDerivation(
+        task=task, round=round_number, base_model_hash=rnd.base_model_hash, reveal_digest=digest,
+        included=(), excluded=excluded, model=None, model_bytes=None,
+    )  # fmt: skip
+    if rnd.phase < Phase.AGGREGATE or not masked:
+        return empty
+    try:
+        result = _secagg.unmask_round(fc, store, pub, task, round_number, masked)
+    except TooFewNeighboursError:
+        return empty
+    base = load_model(store, spec, rnd.base_model_hash, model_locator(fc, task, rnd.base_model_hash))
+    mean_model = _secagg.apply_mean_delta(base, spec, result.mean_delta)
+    model = strategy.aggregate(base, [(mean_model, 1)], server_round=round_number)
+    hashes = {e.member: bytes(e.update_hash) for e in events}
+    included = tuple(
+        Included(pub.address(m), 1, hashes[pub.address(m)], ALIGNMENT_ONE) for m in result.publishers
+    )
+    return dataclasses.replace(
+        empty, included=included, model=model, model_bytes=codec.encode(model, spec),
+        total_weight=result.total_weight,
+    )  # fmt: skip
 
 
 def split_rewards(budget: int, included: Sequence[Included]) -> list[tuple[ChecksumAddress, int]]:
@@ -260,6 +315,9 @@ def round_record(
         "rewards": [[member, str(amount)] for member, amount in rewards],
         "metrics": dict(metrics or {}),
     }
+    if derivation.total_weight is not None:
+        record["mode"] = "secagg"
+        record["totalWeight"] = derivation.total_weight
     return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fedchain import codec
-from fedchain.chain.bindings.coordinator import MemberActivity, Phase, Round
+from fedchain.chain.bindings.coordinator import MemberActivity, Mode, Phase, Round
 from fedchain.chain.client import Fedchain, commitment
 from fedchain.codec import ModelSpec
 from fedchain.fl.client import NumPyClient, validate_fit_result
@@ -15,6 +15,7 @@ from fedchain.fl.strategies import FedAvg, Params
 from fedchain.fl.typing import Config, from_named, to_named
 from fedchain.incentives import RewardTree
 from fedchain.node._derive import load_model, read_round_record, record_rewards
+from fedchain.node._secagg_member import forget_secrets, secagg_step
 from fedchain.node._state import StateFile, bind_state
 from fedchain.node.errors import ModelIntegrityError, NodeStateError, VerificationError
 from fedchain.node.verifier import StrategyFactory, check_round
@@ -93,7 +94,9 @@ class Participant:
             return done
         rnd = self.fc.coordinator.round(self.task, r)
         act = self.fc.coordinator.member_activity(self.task, self.fc.address)
-        if rnd.phase == Phase.COMMIT and act.committed != r and act.joined and not act.suspended:
+        if rnd.mode == Mode.SEC_AGG and rnd.phase < Phase.AGGREGATE:
+            done += secagg_step(self, r, rnd, act)
+        elif rnd.phase == Phase.COMMIT and act.committed != r and act.joined and not act.suspended:
             if self.fc.coordinator.is_in_cohort(self.task, r, self.fc.address):
                 done.append(self._commit(r, rnd))
         elif rnd.phase == Phase.REVEAL and act.committed == r and act.revealed != r:
@@ -135,8 +138,11 @@ class Participant:
             raise NodeStateError(f"committed in round {r} but the state file holds no salt for it")
         ref = ContentRef.from_dict(saved["update"])
         salt = bytes.fromhex(saved["salt"])
-        self.fc.coordinator.reveal(self.task, r, ref.sha256, salt, self.num_examples, ref.locator)
-        return f"round {r}: revealed {self.num_examples} examples"
+        examples = int(saved.get("numExamples", self.num_examples))  # secagg: 0, the weight is inside
+        self.fc.coordinator.reveal(self.task, r, ref.sha256, salt, examples, ref.locator)
+        if saved.get("secagg"):
+            return f"round {r}: revealed its masked update"
+        return f"round {r}: revealed {examples} examples"
 
     def _may_vote(self, rnd: Round, act: MemberActivity) -> bool:
         """The coordinator's vote rules: a member since before the round opened, not suspended, not the
@@ -164,6 +170,7 @@ class Participant:
             rnd = self.fc.coordinator.round(self.task, r)
             if rnd.phase not in _TERMINAL:
                 continue
+            forget_secrets(saved)
             if rnd.phase == Phase.FINALIZED:
                 line = self._claim(r, rnd)
                 if line is None:
