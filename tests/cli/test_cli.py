@@ -32,6 +32,7 @@ def test_version() -> None:
 
 
 def test_demo_trains_over_the_chain_and_verifies_every_version(tmp_path: Path) -> None:
+    """The default demo runs SecAgg+: only masked vectors and their sum are ever published."""
     args = ["demo", "--participants", "3", "--rounds", "2", "--out", str(tmp_path), "--json"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
@@ -43,19 +44,35 @@ def test_demo_trains_over_the_chain_and_verifies_every_version(tmp_path: Path) -
     assert all(v["parentHash"] == p["modelHash"] for p, v in itertools.pairwise(versions))
     assert data["rounds"][-1]["accuracy"] > 0.85
     assert all(sum(r["paid"].values()) > 0 for r in data["rounds"])
-    assert all(set(r["alignment"]) == set(r["paid"]) for r in data["rounds"])  # paid by contribution
-    assert all(0 < a <= 1_000_000 for r in data["rounds"] for a in r["alignment"].values())
+    assert all(len(set(r["paid"].values())) == 1 for r in data["rounds"])  # secagg: survivors paid equally
     assert sum(data["records"].values()) > 0 and set(data["records"]) == set(data["names"].values())
+    seen = data["visibility"]
+    assert seen["round"] == 2 and seen["total_weight"] == sum(data["records"].values())
+    assert len(seen["published"]) == 3 and seen["sum_p"] < 1e-6  # the sum is structured...
+    for row in seen["published"]:  # 31 parameters + the weight, in 32-bit words: nothing else is sent
+        assert row["bytes"] == 4 * (30 + 1 + 1)
     assert set(data["local_accuracy"]) == set(data["names"].values())
     audit = json.loads((tmp_path / "audit.json").read_text())
     assert audit["modelVersions"] == versions and audit["verified"] is True
     assert (tmp_path / "accuracy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_plain_demo_pays_by_contribution(tmp_path: Path) -> None:
+    args = ["demo", "--mode", "plain", "--participants", "3", "--rounds", "1", "--out", str(tmp_path)]
+    args.append("--json")
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["verified"] is True and data["visibility"] is None
+    assert all(set(r["alignment"]) == set(r["paid"]) for r in data["rounds"])  # paid by contribution
+    assert all(0 < a <= 1_000_000 for r in data["rounds"] for a in r["alignment"].values())
+
+
 def test_demo_table_output(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--participants", "2", "--rounds", "1", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "verified" in result.stdout and "centralized" in result.stdout
+    assert "What each party could see" in result.stdout and "their unmasked sum" in result.stdout
 
 
 def test_demo_refuses_bad_options() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
+from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 
@@ -21,7 +22,7 @@ from fedchain.cli._common import (
     print_json,
 )
 from fedchain.demo import TOKEN, FederationConfig, FederationResult, run_federation
-from fedchain.demo.federation import DURATIONS
+from fedchain.demo.federation import DURATIONS, Visibility
 
 
 @handle_errors
@@ -43,6 +44,13 @@ def demo(
         Literal["fedavg", "fedprox", "fedavgm", "fedadam", "fedyogi", "fedadagrad"],
         typer.Option(help="Server strategy (aggregation is bit-exact fixed point in every case)."),
     ] = "fedavg",
+    mode: Annotated[
+        Literal["secagg", "plain"],
+        typer.Option(
+            help="secagg: SecAgg+, only the sum of the updates is ever revealed; plain: updates are public "
+            "(rewards then go by each update's alignment)."
+        ),
+    ] = "secagg",
     out: Annotated[
         Path, typer.Option(help="Where blobs, node state, the plot and the audit file go.")
     ] = Path("fedchain-demo"),
@@ -70,14 +78,15 @@ def demo(
     accounts = tuple(load_keystore_dir(keys)) if chain == "rpc" else ()
     config = FederationConfig(
         chain=chain, scenario=scenario, participants=participants, rounds=rounds, strategy=strategy,
-        out_dir=out, seed=seed, rpc_url=rpc, chain_id=chain_id, accounts=accounts,
+        mode=mode, out_dir=out, seed=seed, rpc_url=rpc, chain_id=chain_id, accounts=accounts,
         challenge_seconds=challenge_seconds,
     )  # fmt: skip
     if as_json:
         print_json(_as_dict(run_federation(config)))
         return
     console.rule(
-        f"fedchain demo: {participants} data holders ({scenario}), {rounds} rounds, {strategy}, {chain} chain"
+        f"fedchain demo: {participants} data holders ({scenario}), {rounds} rounds, {strategy}, {mode} mode, "
+        f"{chain} chain"
     )
     with console.status("starting...") as status:
 
@@ -110,7 +119,10 @@ def _print_result(result: FederationResult) -> None:
         paid_table.add_row(str(r.round), *(f"{r.paid.get(name, 0) / TOKEN:.1f}" for name in holders))
     console.print(table)
     console.print(paid_table)
-    console.print(_rewards_table(result, holders))
+    if result.visibility is None:
+        console.print(_rewards_table(result, holders))
+    else:
+        console.print(_visibility_tables(result, result.visibility))
 
     compare = Table(title="Accuracy on the held-out records")
     compare.add_column("model")
@@ -142,6 +154,48 @@ def _print_result(result: FederationResult) -> None:
     )
 
 
+def _visibility_tables(result: FederationResult, seen: Visibility) -> Group:
+    """What each party could see in the last SecAgg+ round, with the evidence for the masked vectors."""
+    vectors = Table(title=f"Round {seen.round}: each hospital's update as published (masked, SecAgg+)")
+    for col in ("holder", "bytes", "uniformity p (chi-square)", "its weight"):
+        vectors.add_column(col, justify="left" if col == "holder" else "right")
+    for row in seen.published:
+        vectors.add_row(row.holder, f"{row.bytes:,}", f"{row.chi_square_p:.2f}", "hidden")
+    vectors.add_row(
+        "[italic]their unmasked sum[/]", "", f"[italic]{seen.sum_p:.1e}[/]", str(seen.total_weight)
+    )
+    vectors.caption = (
+        "p-values of uniform noise spread over [0, 1]; the sum, the only thing unmasked, is far from uniform"
+    )
+    parties = Table(title="What each party could see")
+    parties.add_column("party")
+    parties.add_column("saw")
+    parties.add_column("never saw")
+    n = len(seen.published)
+    parties.add_row(
+        "each hospital",
+        f"its own records and update; each global model; the shares its {seen.degree} neighbours sealed "
+        f"for it (t = {seen.threshold} are needed to open any secret)",
+        "another hospital's update, records or example count",
+    )
+    parties.add_row(
+        "aggregator",
+        f"{n} masked vectors indistinguishable from uniform noise, the survivors' unmask shares, and "
+        f"their sum: the weighted mean update and the total weight ({seen.total_weight} records)",
+        "any single update or weight",
+    )
+    parties.add_row(
+        "anyone (chain + store)",
+        "everything the aggregator saw; re-derives every model version bit for bit",
+        "any single update or weight",
+    )
+    note = (
+        f"Rewards: each surviving hospital is paid equally ({len(result.names)} holders); payout by "
+        "contribution needs individual updates, which secagg never reveals (run --mode plain for it)."
+    )
+    return Group(vectors, parties, note)
+
+
 def _rewards_table(result: FederationResult, holders: list[str]) -> Table:
     """Who was paid what over the whole task, and why: records times alignment with the model's steps."""
     table = Table(title="Rewards over the task, by contribution (records x alignment)")
@@ -161,6 +215,7 @@ def _as_dict(result: FederationResult) -> dict[str, object]:
     data: dict[str, object] = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)}
     data["config"] = {k: str(v) for k, v in vars(result.config).items() if k != "accounts"}
     data["rounds"] = [dataclasses.asdict(r) for r in result.rounds]
+    data["visibility"] = dataclasses.asdict(result.visibility) if result.visibility else None
     data["ledger"] = json.loads(result.ledger.to_json())
     data["audit_path"] = str(result.audit_path)
     data["plot_path"] = str(result.plot_path)

@@ -27,15 +27,17 @@ from fedchain import codec
 from fedchain.chain import ChainBackend, GasLedger, Signer, Transactor, connect
 from fedchain.chain.bindings.coordinator import Durations, Mode, TaskParams
 from fedchain.chain.client import Fedchain, deploy_all
+from fedchain.codec import ModelSpec
 from fedchain.data import FederatedDataset, digits, fraud, hospitals
 from fedchain.exceptions import ConfigError
 from fedchain.fl.adapters import logistic_clients
 from fedchain.fl.strategies import Params, strategy_factory
 from fedchain.fl.typing import Metrics, from_named
 from fedchain.node import Aggregator, Participant, read_round_record, run_rounds, verify_task
-from fedchain.node._derive import record_rewards
+from fedchain.node._derive import record_rewards, revealed_events
+from fedchain.node._secagg import load_public, masked_vectors, unmask_round
 from fedchain.storage import LocalDirectoryStore
-from fedchain.taskspec import TaskSpec, publish_task_spec
+from fedchain.taskspec import SecAggSpec, TaskSpec, publish_task_spec
 
 TOKEN = 10**18
 SCENARIOS: dict[str, Callable[..., FederatedDataset]] = {
@@ -43,9 +45,13 @@ SCENARIOS: dict[str, Callable[..., FederatedDataset]] = {
     "digits": digits,
     "fraud": fraud,
 }
-DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300)
+DURATIONS = Durations(
+    advertise=600, share=600, commit=600, reveal=600, unmask=600, aggregate=600, challenge=300
+)
 """Phase windows in seconds. Phases close early once every eligible member has acted, so on a chain whose
 clock cannot be moved (``rpc``) a round waits only for its challenge window (``challenge_seconds``)."""
+
+MODES = {"secagg": Mode.SEC_AGG, "plain": Mode.PLAIN}
 
 Reporter = Callable[[str, str], None]
 
@@ -57,6 +63,7 @@ class FederationConfig:
     participants: int = 5
     rounds: int = 10
     strategy: str = "fedavg"
+    mode: str = "secagg"  # secagg: only the sum of the updates is revealed; plain: updates are public
     out_dir: Path = Path("fedchain-demo")
     seed: int = 7
     local_epochs: int = 5
@@ -84,6 +91,29 @@ class RoundRow:
     excluded: int
 
 
+@dataclass(frozen=True)
+class PublishedUpdate:
+    """What everyone sees of a holder's update in a ``secagg`` round: a masked vector, how uniform."""
+
+    holder: str
+    bytes: int
+    chi_square_p: (
+        float  # uniformity of the vector's 32-bit words (top byte, 256 buckets); high: looks uniform
+    )
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """What each party could see of the last ``secagg`` round."""
+
+    round: int
+    published: list[PublishedUpdate]
+    total_weight: int
+    degree: int
+    threshold: int
+    sum_p: float  # the same uniformity test on the unmasked sum, which is structured
+
+
 @dataclass
 class FederationResult:
     config: FederationConfig
@@ -103,6 +133,7 @@ class FederationResult:
     plot_path: Path
     seconds: float
     model_versions: list[dict[str, Any]] = field(default_factory=list)
+    visibility: Visibility | None = None
 
 
 def _alone_accuracy(x: np.ndarray, y: np.ndarray, data: FederatedDataset) -> float:
@@ -121,6 +152,8 @@ def run_federation(
     strategy_factory(config.strategy)  # refuses an unknown name before anything is deployed
     if config.rounds < 1:
         raise ConfigError("rounds must be at least 1")
+    if config.mode not in MODES:
+        raise ConfigError(f"unknown mode {config.mode!r}; choose one of {sorted(MODES)}")
     if config.challenge_seconds < 1:
         raise ConfigError("the challenge window must be at least 1 second")
     if config.chain == "rpc":
@@ -181,19 +214,23 @@ def _run(
     zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
     ref0 = store.put(codec.encode(zeros, spec))
     durations = dataclasses.replace(DURATIONS, challenge=config.challenge_seconds)
-    task_spec = TaskSpec(spec, config.strategy)
+    secagg = SecAggSpec() if config.mode == "secagg" else None
+    task_spec = TaskSpec(spec, config.strategy, secagg=secagg)
     spec_ref = publish_task_spec(store, task_spec)
     params = TaskParams(
         spec_hash=spec_ref.sha256, initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
         reward_pool=pool, reward_per_round=config.reward_per_round, required_stake=config.stake,
         aggregator_bond=5 * TOKEN, non_reveal_slash=config.stake // 2, dispute_slash=config.stake // 2,
-        cohort_size=len(clients), min_revealers=1, max_rounds=0, mode=Mode.PLAIN,
+        cohort_size=len(clients), min_revealers=1, max_rounds=0, mode=MODES[config.mode],
         aggregator=agg_key.address, durations=durations,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, pool, phase="create_task")
     receipt = owner.coordinator.create_task(params)
     task = owner.coordinator.events_in_receipt(receipt, "TaskCreated")[0].task
-    report("task", f"task {task}: {config.scenario}, {config.strategy}, pool {pool / TOKEN:.0f} FED")
+    report(
+        "task",
+        f"task {task}: {config.scenario}, {config.strategy}, {config.mode} mode, pool {pool / TOKEN:.0f} FED",
+    )
 
     names: dict[str, str] = {}
     members = [owner.as_signer(k, "participant") for k in member_keys]
@@ -270,9 +307,34 @@ def _run(
         audit_path=out / "audit.json", plot_path=out / "accuracy.png", seconds=time.perf_counter() - started,
         model_versions=versions,
     )  # fmt: skip
+    if config.mode == "secagg" and rows:
+        result.visibility = _visibility(owner, store, spec, task, rows[-1].round, names)
     _write_plot(result)
     _write_audit(result, deployment.to_json())
     return result
+
+
+def _visibility(
+    fc: Fedchain, store: LocalDirectoryStore, spec: ModelSpec, task: int, r: int, names: dict[str, str]
+) -> Visibility:
+    """Everything public about round ``r``'s updates: masked vectors (uniform-looking words) and one sum."""
+    from scipy.stats import chisquare
+
+    pub = load_public(fc, store, spec, task, r)
+    masked, _ = masked_vectors(pub, store, revealed_events(fc, task, r))
+
+    def uniformity(words: np.ndarray) -> float:
+        raw = np.frombuffer(words.tobytes(), np.uint8)  # every 4-bit nibble of every word, 16 buckets
+        return float(chisquare(np.bincount(np.concatenate([raw >> 4, raw & 0x0F]), minlength=16)).pvalue)
+
+    published = [
+        PublishedUpdate(names.get(address, address), masked[member].nbytes, uniformity(masked[member]))
+        for address, member in pub.ids.items()
+        if member in masked
+    ]
+    total = unmask_round(fc, store, pub, task, r, masked)
+    k = len(pub.rnd.graph.neighbours(0))
+    return Visibility(r, published, total.total_weight, k, pub.rnd.threshold, uniformity(total.total))
 
 
 def _write_plot(result: FederationResult) -> None:
@@ -310,7 +372,7 @@ def _write_audit(result: FederationResult, deployment_json: str) -> None:
         "chainId": result.chain_id,
         "deployment": json.loads(deployment_json),
         "task": result.task_id,
-        "config": {k: str(v) for k, v in vars(result.config).items()},
+        "config": {k: str(v) for k, v in vars(result.config).items() if k != "accounts"},
         "holders": result.names,
         "rounds": [vars(r) for r in result.rounds],
         "modelVersions": result.model_versions,

@@ -205,6 +205,7 @@ class SecAggSum:
     mean_delta: np.ndarray  # float64, one entry per model parameter
     total_weight: int
     publishers: tuple[int, ...]
+    total: Words  # the unmasked sum of the survivors' quantized, weighted vectors (mod 2**bits)
 
 
 def unmask_round(
@@ -223,7 +224,7 @@ def unmask_round(
     require_recoverable(pub.rnd, set(pub.share_bundles), survivors, set(bundles))
     total = unmask_aggregate(pub.rnd, pub.share_bundles, masked, bundles, length=pub.length, bits=pub.bits)
     mean, weight = dequantize(total, pub.spec.quantization())
-    return SecAggSum(mean, weight, tuple(sorted(bundles)))
+    return SecAggSum(mean, weight, tuple(sorted(bundles)), total)
 
 
 def apply_mean_delta(base: Params, model: ModelSpec, mean_delta: np.ndarray) -> Params:
