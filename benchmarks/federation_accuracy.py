@@ -79,6 +79,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=DEFAULTS.seed, help="the data split's seed (the demo's)")
     parser.add_argument("--chain", choices=["embedded", "devnet"], default=DEFAULTS.chain)
     parser.add_argument("--no-flower", action="store_true", help="skip the Flower simulation")
+    parser.add_argument(
+        "--mode", choices=["plain", "secagg"], default="plain",
+        help="fedchain's mode: plain (updates public) or secagg (SecAgg+, quantized masked updates)",
+    )  # fmt: skip
     args = parser.parse_args()
     print(f"Command: `{command_line()}`")
     print(f"Date: {today()}; load average (1/5/15 min) at start: {load()}, {os.cpu_count()} CPUs")
@@ -89,7 +93,7 @@ def main() -> int:
     print(
         f"Scenario {args.scenario}: {len(data.clients)} participants, {sum(len(c) for c in data.clients)} "
         f"training and {len(data.y_test)} test records; {args.rounds} rounds x {args.local_epochs} local "
-        f"epochs, FedAvg, chain {args.chain}"
+        f"epochs, FedAvg, chain {args.chain}, fedchain mode {args.mode}"
     )
     print(f"Split: {data.partitioning}")
 
@@ -98,6 +102,7 @@ def main() -> int:
         config = FederationConfig(
             chain=args.chain, scenario=args.scenario, participants=args.participants, rounds=args.rounds,
             strategy="fedavg", out_dir=Path(tmp), seed=args.seed, local_epochs=args.local_epochs,
+            mode=args.mode,
         )  # fmt: skip
         fed = run_federation(config)
     rounds_seconds = sum(r.seconds for r in fed.rounds)  # the demo's own per-round wall times
@@ -126,7 +131,8 @@ def main() -> int:
     print("| run | accuracy | loss | fedchain minus this (points) | seconds |")
     print("|---|---:|---:|---:|---:|")
     print(
-        f"| fedchain (through the chain, {fed.chain}) | {acc:.4f} | {loss:.4f} | - | {rounds_seconds:.1f} |"
+        f"| fedchain ({args.mode}, through the chain, {fed.chain}) | {acc:.4f} | {loss:.4f} | - "
+        f"| {rounds_seconds:.1f} |"
     )
     rows: list[tuple[str, float, float, float]] = [
         (f"centralized (same client, {args.local_epochs * args.rounds} epochs on pooled data)", *central[-1],
