@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -49,12 +50,29 @@ def secagg_step(p: Participant, r: int, rnd: Round, act: MemberActivity) -> list
     elif rnd.phase == Phase.SHARE_KEYS and act.advertised == r and act.shared != r:
         return [_share(p, r)]
     elif rnd.phase == Phase.COMMIT and act.shared == r and act.committed != r:
-        return [_commit(p, r, rnd)]
+        return _once(p, r, "sitOut", lambda: _commit(p, r, rnd))
     elif rnd.phase == Phase.REVEAL and act.committed == r and act.revealed != r:
         return [p._reveal(r)]
     elif rnd.phase == Phase.UNMASK and act.revealed == r and act.unmasked != r:
-        return [_unmask(p, r)]
+        return _once(p, r, "sitOut", lambda: _unmask(p, r))
     return []
+
+
+class _SitsOutError(Exception):
+    """This member cannot take part in the rest of the round (public data says so); not an error."""
+
+
+def _once(p: Participant, r: int, flag: str, action: Callable[[], str]) -> list[str]:
+    """Run ``action``; if it sits the round out, say so once and stay quiet for the rest of the round."""
+    saved = p.state.rounds().setdefault(str(r), {})
+    if saved.get(flag):
+        return []
+    try:
+        return [action()]
+    except _SitsOutError as reason:
+        saved[flag] = True
+        p.state.save()
+        return [f"round {r}: sits the round out ({reason})"]
 
 
 def _key(p: Participant) -> bytes:
@@ -106,6 +124,8 @@ def _commit(p: Participant, r: int, rnd: Round) -> str:
     saved = p.state.rounds()[str(r)]
     if "update" not in saved:
         pub = load_public(p.fc, p.store, p.spec, p.task, r)
+        if pub.ids[p.fc.address] not in pub.share_bundles:
+            raise _SitsOutError("its share bundle is not valid on the chain's record, so it cannot mask")
         ref = p.store.put(_masked_update(p, r, rnd, pub))
         saved |= {"salt": p.salt_source(32).hex(), "update": ref.to_dict(), "numExamples": 0}
         p.state.save()  # before the commit: a restart reveals this very vector
@@ -143,6 +163,8 @@ def _unmask(p: Participant, r: int) -> str:
     me = pub.ids[p.fc.address]
     if "unmask" not in saved:
         masked, _ = masked_vectors(pub, p.store, revealed_events(p.fc, p.task, r))
+        if me not in masked:
+            raise _SitsOutError("its masked vector was refused: not a survivor, nothing to unmask")
         keys, _ = _secrets(p, r)
         received: list[ReceivedShares] = []
         for sender in pub.rnd.graph.neighbours(me):
