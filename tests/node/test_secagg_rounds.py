@@ -12,13 +12,21 @@ from typing import Any
 
 import numpy as np
 import pytest
-from node_federation import Federation, build_federation
+from node_federation import STAKE, Federation, build_federation
 
 from fedchain import codec
 from fedchain.chain import ChainBackend, DevnetBackend, anvil_available
 from fedchain.chain.bindings.coordinator import Phase
 from fedchain.fl.strategies import FedAvg
-from fedchain.node import Participant, _secagg, _secagg_member, read_round_record, run_rounds, verify_task
+from fedchain.node import (
+    NodeError,
+    Participant,
+    _secagg,
+    _secagg_member,
+    read_round_record,
+    run_rounds,
+    verify_task,
+)
 from fedchain.privacy.secagg import dequantize
 from fedchain.taskspec import SecAggSpec
 
@@ -103,3 +111,21 @@ def test_secagg_round_with_30_percent_dropout_on_devnet(
         pytest.skip("anvil not installed (npm ci)")
     with DevnetBackend() as chain:
         _run_secagg_round(chain, tmp_path, monkeypatch)
+
+
+def test_too_many_dropouts_abort_the_round_cleanly(backend: ChainBackend, tmp_path: Path) -> None:
+    """3 of 5 drop out after committing: 2 survivors < t = 3, no secret can be rebuilt, nothing is submitted.
+
+    The aggregator goes on opening rounds, which end the same way; round 1 is the one examined."""
+    f = build_federation(backend, tmp_path, members=5, secagg=SecAggSpec())
+    participants = [f.participant(i, DropsAfterCommit if i < 3 else Participant) for i in range(5)]
+    aggregator = f.aggregator()
+    with pytest.raises(NodeError):  # the round never finalizes...
+        run_rounds(aggregator, participants, backend, rounds=1, max_sweeps=14)
+    rnd = f.owner.coordinator.round(f.task, 1)
+    assert rnd.phase == Phase.ABORTED  # ...it aborted at its aggregate deadline, with no aggregate
+    assert rnd.model_hash == bytes(32) and f.owner.models.version_count(f.task) == 1
+    for p in participants[3:]:  # the survivors unmasked what they could and lose nothing
+        activity = f.owner.coordinator.member_activity(f.task, p.fc.address)
+        assert activity.revealed >= 1 and activity.slashed_non_reveal == 0 and activity.slashed_dispute == 0
+    assert f.owner.vault.stake_of(f.task, participants[3].fc.address) == STAKE
