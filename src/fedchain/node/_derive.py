@@ -90,24 +90,58 @@ def round_start_block(fc: Fedchain, opened_at: int) -> int:
     """The first block whose timestamp is at least ``opened_at`` (a round's events all come at or after it).
 
     A binary search over block timestamps (non-decreasing), so event scans cover one round, not the whole
-    deployment's history.
+    deployment's history. Once a block with such a timestamp is mined the answer never changes, so it is
+    remembered in ``fc.facts`` (shared by every view of the deployment) and later searches start from the
+    nearest known answers.
     """
+    known = fc.facts.start_block(opened_at)
+    if known is not None:
+        return known
     low, high = fc.deployment.block, int(fc.w3.eth.block_number)
+    below, above = fc.facts.start_block_bounds(opened_at)
+    if below is not None:
+        low = max(low, below)
+    found = False  # whether block ``high`` is known to have a timestamp at least ``opened_at``
+    if above is not None and above <= high:
+        high, found = above, True
     while low < high:
         mid = (low + high) // 2
         if int(fc.w3.eth.get_block(mid)["timestamp"]) < opened_at:
             low = mid + 1
         else:
-            high = mid
+            high, found = mid, True
+    if found:  # otherwise every block so far is earlier: a later block may still be the answer
+        fc.facts.set_start_block(opened_at, low)
     return low
 
 
+_FINAL_WHEN_SUBMITTED = frozenset(
+    {"KeysAdvertised", "KeysShared", "UpdateCommitted", "UpdateRevealed", "SharesUnmasked", "UpdateExcluded",
+     "AggregateSubmitted"}
+)  # fmt: skip
+"""Events the coordinator emits only up to the aggregate phase: a round's set is complete once past it."""
+
+_SUBMITTED = frozenset({Phase.CHALLENGE, Phase.FINALIZED, Phase.REJECTED})
+"""Phases only a transaction reaches (never a view's simulation of a deadline), all past the aggregate one."""
+
+
 def round_events(fc: Fedchain, name: str, task: int, round_number: int) -> list[Any]:
-    """The coordinator's events ``name`` of one round (fields ``task`` and ``round``), in chain order."""
+    """The coordinator's events ``name`` of one round (fields ``task`` and ``round``), in chain order.
+
+    A round's events of the phases up to the aggregate one are read once the round has been submitted
+    (challenge, finalized, rejected): the contract accepts no more of them, so the set is kept in ``fc.facts``
+    and not read again.
+    """
+    final = name in _FINAL_WHEN_SUBMITTED
+    if final and (cached := fc.facts.round_events(name, task, round_number)) is not None:
+        return cached
     rnd = fc.coordinator.round(task, round_number)
     events = fc.coordinator.events(name, from_block=round_start_block(fc, rnd.opened_at))
     mine = [e for e in events if e.task == task and e.round == round_number]
-    return sorted(mine, key=lambda e: (e.block_number, e.log_index))
+    mine.sort(key=lambda e: (e.block_number, e.log_index))
+    if final and rnd.phase in _SUBMITTED:  # read before the events: none can have come after them
+        fc.facts.set_round_events(name, task, round_number, mine)
+    return mine
 
 
 def revealed_events(fc: Fedchain, task: int, round_number: int) -> list[UpdateRevealedEvent]:

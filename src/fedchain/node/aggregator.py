@@ -75,16 +75,24 @@ class Aggregator:
         self.open_rounds = open_rounds
 
     def step(self) -> list[str]:
-        """Do the next needed action(s) and describe them; ``[]`` when there is nothing to do now."""
-        r = self.fc.coordinator.current_round(self.task)
-        rnd = self.fc.coordinator.round(self.task, r) if r else None
-        if rnd is None or rnd.phase in _TERMINAL:
-            return self._open() if self.open_rounds else []
-        if rnd.phase == Phase.AGGREGATE:
-            return self._aggregate(r)
-        if rnd.phase == Phase.CHALLENGE:
-            return self._finalize(r, rnd)
-        return []
+        """Do the next needed action(s) and describe them; ``[]`` when there is nothing to do now.
+
+        The step reads the chain once per value (:meth:`~fedchain.chain.client.Fedchain.read_scope`; a
+        transaction of its own makes it read again).
+        """
+        with self.fc.read_scope():
+            r = self.fc.coordinator.current_round(self.task)
+            settled = self.fc.facts.settled_phase(self.task, r) if r else None
+            rnd = self.fc.coordinator.round(self.task, r) if r and settled is None else None
+            if rnd is not None:
+                self.fc.facts.note_phase(self.task, r, rnd.phase, latest=True)
+            if rnd is None or rnd.phase in _TERMINAL:
+                return self._open() if self.open_rounds else []
+            if rnd.phase == Phase.AGGREGATE:
+                return self._aggregate(r)
+            if rnd.phase == Phase.CHALLENGE:
+                return self._finalize(r, rnd)
+            return []
 
     def _open(self) -> list[str]:
         task = self.fc.coordinator.task(self.task)

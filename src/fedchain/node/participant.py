@@ -83,27 +83,45 @@ class Participant:
     def step(self) -> list[str]:
         """Do the next needed action(s) and describe them; ``[]`` when there is nothing to do now.
 
+        The step reads the chain once per value (:meth:`~fedchain.chain.client.Fedchain.read_scope`; a
+        transaction of its own makes it read again), and reads the member's activity only in a phase where it
+        may act.
+
         Raises
         ------
         ModelIntegrityError
             If the global model's bytes differ from the model registry (nothing is committed).
         """
-        done = self._settle_past_rounds()
-        r = self.fc.coordinator.current_round(self.task)
-        if r == 0:
+        with self.fc.read_scope():
+            done = self._settle_past_rounds()
+            r = self.fc.coordinator.current_round(self.task)
+            if r == 0 or self.fc.facts.settled_phase(self.task, r) is not None:
+                return done  # no round, or a settled one: nothing to do in it
+            rnd = self.fc.coordinator.round(self.task, r)
+            self.fc.facts.note_phase(self.task, r, rnd.phase, latest=True)
+            if rnd.mode == Mode.SEC_AGG and rnd.phase < Phase.AGGREGATE:
+                done += secagg_step(self, r, rnd, self._activity())
+            elif rnd.phase == Phase.COMMIT:
+                act = self._activity()
+                if (
+                    act.committed != r
+                    and act.joined
+                    and not act.suspended
+                    and self.fc.coordinator.is_in_cohort(self.task, r, self.fc.address)
+                ):
+                    done.append(self._commit(r, rnd))
+            elif rnd.phase == Phase.REVEAL:
+                act = self._activity()
+                if act.committed == r and act.revealed != r:
+                    done.append(self._reveal(r))
+            elif rnd.phase == Phase.CHALLENGE:
+                act = self._activity()
+                if act.voted != r and self._may_vote(rnd, act):
+                    done.append(self._vote(r))
             return done
-        rnd = self.fc.coordinator.round(self.task, r)
-        act = self.fc.coordinator.member_activity(self.task, self.fc.address)
-        if rnd.mode == Mode.SEC_AGG and rnd.phase < Phase.AGGREGATE:
-            done += secagg_step(self, r, rnd, act)
-        elif rnd.phase == Phase.COMMIT and act.committed != r and act.joined and not act.suspended:
-            if self.fc.coordinator.is_in_cohort(self.task, r, self.fc.address):
-                done.append(self._commit(r, rnd))
-        elif rnd.phase == Phase.REVEAL and act.committed == r and act.revealed != r:
-            done.append(self._reveal(r))
-        elif rnd.phase == Phase.CHALLENGE and act.voted != r and self._may_vote(rnd, act):
-            done.append(self._vote(r))
-        return done
+
+    def _activity(self) -> MemberActivity:
+        return self.fc.coordinator.member_activity(self.task, self.fc.address)
 
     # -- actions ---------------------------------------------------------------------------------------
 
@@ -168,6 +186,7 @@ class Participant:
                 continue
             r = int(key)
             rnd = self.fc.coordinator.round(self.task, r)
+            self.fc.facts.note_phase(self.task, r, rnd.phase, latest=True)
             if rnd.phase not in _TERMINAL:
                 continue
             forget_secrets(saved)

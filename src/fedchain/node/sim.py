@@ -26,12 +26,19 @@ class SimLog:
 
 
 def _finalized(aggregator: Aggregator) -> list[int]:
-    coordinator, task = aggregator.fc.coordinator, aggregator.task
-    return [
-        r
-        for r in range(1, coordinator.current_round(task) + 1)
-        if coordinator.round(task, r).phase == Phase.FINALIZED
-    ]
+    """The task's finalized rounds. A settled round never changes (``fc.facts``), so each call reads only the
+    rounds not yet seen settled: in practice the latest one."""
+    fc, task = aggregator.fc, aggregator.task
+    current = fc.coordinator.current_round(task)
+    finalized: list[int] = []
+    for r in range(1, current + 1):
+        phase = fc.facts.settled_phase(task, r)
+        if phase is None:
+            phase = fc.coordinator.round(task, r).phase
+            fc.facts.note_phase(task, r, phase, latest=r == current)
+        if phase == Phase.FINALIZED:
+            finalized.append(r)
+    return finalized
 
 
 def run_rounds(

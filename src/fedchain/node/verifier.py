@@ -96,12 +96,16 @@ def check_round(
     task: int,
     round_number: int,
 ) -> list[str]:
-    """Re-derive a round with a submitted aggregate and return every problem found (empty: attest)."""
-    try:
-        derivation = rederive_round(fc, store, spec, strategy_factory, task, round_number)
-    except (VerificationError, ModelIntegrityError) as exc:
-        return [str(exc)]
-    return check_submitted(fc, store, derivation)
+    """Re-derive a round with a submitted aggregate and return every problem found (empty: attest).
+
+    The check reads each chain value once (:meth:`~fedchain.chain.client.Fedchain.read_scope`).
+    """
+    with fc.read_scope():
+        try:
+            derivation = rederive_round(fc, store, spec, strategy_factory, task, round_number)
+        except (VerificationError, ModelIntegrityError) as exc:
+            return [str(exc)]
+        return check_submitted(fc, store, derivation)
 
 
 @dataclass(frozen=True)
@@ -123,9 +127,15 @@ def verify_task(
     Each version ``i >= 1`` must come from a finalized round whose re-derived model hash equals the
     registered one, whose round record and rewards pass :func:`check_submitted`, and link to version
     ``i - 1`` by its parent hash. A stateful strategy is carried from one round to the next, exactly as the
-    aggregator did.
+    aggregator did. The walk reads each chain value once (:meth:`~fedchain.chain.client.Fedchain.read_scope`).
     """
-    strategy = strategy_factory()
+    with fc.read_scope():
+        return _verify_task(fc, store, spec, strategy_factory(), task)
+
+
+def _verify_task(
+    fc: Fedchain, store: BlobStore, spec: ModelSpec, strategy: Strategy, task: int
+) -> TaskReport:
     count = fc.models.version_count(task)
     previous = fc.models.version(task, 0)
     lines = [f"version 0: initial model {previous.model_hash.hex()[:16]}"]
