@@ -346,7 +346,8 @@ def _write_plot(result: FederationResult) -> None:
     rounds = [0] + [r.round for r in result.rounds]
     accuracy = [result.initial_accuracy] + [r.accuracy for r in result.rounds]
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
-    ax.plot(rounds, accuracy, marker="o", label=f"federated ({result.config.strategy}, on-chain)")
+    config = result.config
+    ax.plot(rounds, accuracy, marker="o", label=f"federated ({config.strategy}, {config.mode}, on-chain)")
     ax.axhline(result.centralized_accuracy, color="green", linestyle="--", label="centralized (pooled data)")
     best_alone = max(result.local_accuracy.values())
     mean_alone = float(np.mean(list(result.local_accuracy.values())))
