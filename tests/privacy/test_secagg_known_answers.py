@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from fedchain.exceptions import InvalidKeyError
 from fedchain.privacy.secagg.kdf import (
     LABEL_PAIRWISE_MASK,
     LABEL_SELF_MASK,
@@ -156,3 +161,36 @@ def test_masks_are_the_same_stream_across_the_cipher_chunks(bits: int, extra: in
     assert np.array_equal(out, expected)
     add_masks(out, minus=[seed])
     assert not out.any()
+
+
+# -- small-order public keys: the lookup agrees with the scalar multiplication ------------------------------
+
+
+def test_every_listed_small_order_key_zeroes_the_exchange_and_is_refused() -> None:
+    from fedchain.privacy.secagg.keys import _SMALL_ORDER, check_public_key
+
+    assert len(_SMALL_ORDER) == 7
+    for key in _SMALL_ORDER:
+        for variant in (key, key[:31] + bytes([key[31] | 0x80])):  # bit 255 is ignored by X25519
+            with pytest.raises(InvalidKeyError):
+                x25519(os.urandom(32), variant)  # the library: an all-zero shared secret
+            with pytest.raises(InvalidKeyError):
+                check_public_key(variant)  # the lookup
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(min_size=32, max_size=32), st.binary(min_size=32, max_size=32))
+def test_the_lookup_and_the_exchange_agree_on_any_key(key: bytes, sk: bytes) -> None:
+    from fedchain.privacy.secagg.keys import check_public_key
+
+    try:
+        x25519(sk, key)
+        exchange_ok = True
+    except InvalidKeyError:
+        exchange_ok = False
+    try:
+        check_public_key(key)
+        lookup_ok = True
+    except InvalidKeyError:
+        lookup_ok = False
+    assert lookup_ok == exchange_ok

@@ -29,7 +29,22 @@ KEY_BYTES = 32
 # A fixed private key: after clamping its scalar is a multiple of the cofactor 8, so the product with a
 # low-order point (the 12 u-coordinates of order 1, 2, 4 or 8 on the curve or its twist) is the all-zero
 # string, which the underlying implementation refuses.
-_PROBE_SK = bytes(range(1, 33))
+
+_P = 2**255 - 19
+_SMALL_ORDER: frozenset[bytes] = frozenset(
+    u.to_bytes(32, "little")
+    for u in (
+        0,  # order 2 (and 1 as the identity's image)
+        1,  # order 4
+        _P - 1,  # order 4 on the twist
+        0x00B8495F16056286FDB1329CEB8D09DA6AC49FF1FAE35616AEB8413B7C7AEBE0,  # order 8
+        0x57119FD0DD4E22D8868E1C58C45C44045BEF839C55B1D0B1248C50A3BC959C5F,  # order 8
+        _P,  # 0, not reduced
+        _P + 1,  # 1, not reduced
+    )
+)
+"""Every 255-bit encoding of a point of small order on Curve25519 or its twist (libsodium's list): the
+X25519 shared secret with any of them is all zeros. Bit 255 is ignored, as X25519 ignores it (RFC 7748)."""
 
 
 def x25519(private_key: bytes, public_key: bytes) -> bytes:
@@ -104,7 +119,10 @@ def check_public_key(key: bytes) -> bytes:
     ...
     fedchain.exceptions.InvalidKeyError: low-order X25519 public key
     """
-    x25519(_PROBE_SK, key)
+    if not isinstance(key, bytes | bytearray) or len(key) != KEY_BYTES:
+        raise InvalidKeyError("an X25519 public key must be 32 bytes")
+    if bytes(key[:31]) + bytes([key[31] & 0x7F]) in _SMALL_ORDER:  # a lookup, not a scalar multiplication
+        raise InvalidKeyError("low-order X25519 public key")
     return bytes(key)
 
 
