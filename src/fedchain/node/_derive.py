@@ -213,20 +213,17 @@ def derive_round(
     rnd = fc.coordinator.round(task, round_number)
     if rnd.mode == Mode.SEC_AGG:
         return _derive_secagg_round(fc, store, spec, strategy, task, round_number)
-    digest = rnd.seed
+    events, digest = _reveal_digest(fc, task, round_number)
     accepted: list[UpdateRevealedEvent] = []
     excluded: list[Exclusion] = []
     results: list[FitResult] = []
-    for event in revealed_events(fc, task, round_number):
-        digest = next_reveal_digest(digest, event.member, event.update_hash)
+    for event in events:
         arrays, reason = load_update(store, spec, event)
         if arrays is None or reason is not None:
             excluded.append(Exclusion(event.member, reason or ExclusionReason.OTHER))
             continue
         accepted.append(event)
         results.append((arrays, event.num_examples))
-    if rnd.revealers and digest != rnd.reveal_digest:
-        raise VerificationError("the reveal events do not reproduce the on-chain reveal digest")
     model: Params | None = None
     model_bytes: bytes | None = None
     scores: list[int] = []
