@@ -183,7 +183,8 @@ class MaskedVectorError(SecAggError, ValueError):
 
 
 class TooFewNeighboursError(SecAggError):
-    """A member's secret has fewer than ``t`` live shares: the round cannot be unmasked and must abort."""
+    """Fewer than ``t`` live neighbours hold a needed secret's shares, by the membership sets alone: the round
+    cannot be unmasked and must abort (raised before unmasking; see also :class:`UnrecoverableError`)."""
 
 
 class UnrecoverableError(SecAggError):
