@@ -43,6 +43,7 @@ from fedchain.privacy.secagg import (
     mask_vector,
     open_share_bundle,
     quantize,
+    random_secret,
 )
 
 CONTEXT = RoundContext.create(31337, "0x" + "ab" * 20, task_id=1, round_number=1)
@@ -82,7 +83,7 @@ def throughput(d: int, n: int, repeats: int) -> list[tuple[str, int, float, floa
     """Rows ``(operation, bytes, median seconds, baseline seconds)``."""
     rnd, keys = _round(n)
     k, nbytes = rnd.graph.degree, 4 * d
-    seed = os.urandom(32)
+    seed = random_secret()
     vector = np.zeros(d, dtype=np.uint32)
     members = list(range(n))
     raw = _RawKeystream(nbytes)
@@ -116,7 +117,7 @@ def communication(n: int, d: int, cfg: QuantizationConfig) -> dict[str, int]:
     rnd, keys = _round(n)
     member = 0
     neighbours = rnd.neighbours(member)
-    seeds = {m: os.urandom(32) for m in (member, *neighbours)}
+    seeds = {m: random_secret() for m in (member, *neighbours)}
     bundles = {m: create_share_bundle(rnd, m, keys[m], seeds[m]) for m in (member, *neighbours)}
     rng = np.random.default_rng(0)
     x = quantize(rng.uniform(-1, 1, d).astype(np.float32), cfg.max_weight, rng, n_members=n, config=cfg)

@@ -85,6 +85,7 @@ from fedchain.privacy.secagg import (
     mask_vector,
     open_share_bundle,
     quantize,
+    random_secret,
     require_recoverable,
     unmask_aggregate,
 )
@@ -242,7 +243,7 @@ def fedchain_round(inputs: Inputs, dropout: float, rng: random.Random) -> RoundR
             with span("SecAggRound.create (checks all 2n keys)"):
                 rnd = SecAggRound.create(CONTEXT, round_seed, advertised, scfg)  # each client derives it
             with span("create_share_bundle + encode"):
-                seeds[m] = os.urandom(32)
+                seeds[m] = random_secret()
                 share_blobs[m] = encode_share_bundle(create_share_bundle(rnd, m, keys[m], seeds[m]))
         res.sent["share bundle"].append(len(share_blobs[m]))
     assert rnd is not None and (rnd.graph.degree, rnd.threshold) == (inputs.k, inputs.t)
@@ -284,7 +285,9 @@ def fedchain_round(inputs: Inputs, dropout: float, rng: random.Random) -> RoundR
     }
     unmasks = {m: decode_unmask_bundle(blob) for m, blob in unmask_blobs.items()}
     require_recoverable(server_rnd, set(bundles), set(vectors), set(unmasks))
-    total = unmask_aggregate(server_rnd, bundles, vectors, unmasks, length=length, bits=bits)
+    total = unmask_aggregate(
+        server_rnd, bundles, vectors, unmasks, survivors=res.survivors, length=length, bits=bits
+    ).total
     mean, weight = dequantize(total, qcfg)
     res.server["unmask and aggregate"] = time.perf_counter() - t0
 

@@ -29,6 +29,7 @@ Hierarchy::
     │       ├── ShareMismatchError                             a share or secret contradicting its commitment
     │       ├── MaskedVectorError(SecAggError, ValueError)     a masked vector of the wrong length or dtype
     │       ├── TooFewNeighboursError                          fewer than t live neighbours: cannot unmask
+    │       ├── UnrecoverableError                             fewer than t valid shares of a needed secret
     │       ├── SumOverflowError(SecAggError, ValueError)      n * w_max * range too large: the sum would wrap
     │       └── InvalidKeyError(SecAggError, ValueError)       a bad or low-order X25519 key
     └── ChainError                                     anything on the chain side
@@ -46,6 +47,9 @@ craft the next attempt beyond what the caller already holds.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from enum import Flag
+from types import MappingProxyType
 from typing import Any
 
 
@@ -179,7 +183,30 @@ class MaskedVectorError(SecAggError, ValueError):
 
 
 class TooFewNeighboursError(SecAggError):
-    """A member's secret has fewer than ``t`` live shares: the round cannot be unmasked and must abort."""
+    """Fewer than ``t`` live neighbours hold a needed secret's shares, by the membership sets alone: the round
+    cannot be unmasked and must abort (raised before unmasking; see also :class:`UnrecoverableError`)."""
+
+
+class UnrecoverableError(SecAggError):
+    """A secret the sum needs has fewer than ``t`` valid revealed shares: the round cannot be unmasked.
+
+    Raised instead of a wrong sum. The faults found on the way (members proven to have dealt or revealed
+    bad shares) come with it, so that the round can be aborted with the culprits named.
+
+    Attributes
+    ----------
+    members:
+        The members whose secrets are missing, ascending; ``member`` is the first of them.
+    faults:
+        The faults found so far, by member (``fedchain.privacy.secagg.Fault`` flags).
+    """
+
+    def __init__(
+        self, message: str = "", *, members: Sequence[int] = (), faults: Mapping[int, Flag] | None = None
+    ) -> None:
+        super().__init__(message, member=members[0] if members else None)
+        self.members = tuple(members)
+        self.faults: Mapping[int, Flag] = MappingProxyType(dict(faults or {}))
 
 
 class SumOverflowError(SecAggError, ValueError):
@@ -279,5 +306,6 @@ __all__ = [
     "StorageError",
     "SumOverflowError",
     "TooFewNeighboursError",
+    "UnrecoverableError",
     "VerificationError",
 ]

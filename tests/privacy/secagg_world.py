@@ -1,4 +1,5 @@
-"""A SecAgg+ round played out in memory for the tests: deterministic keys, every phase, any dropouts."""
+"""A SecAgg+ round played out in memory for the tests: deterministic keys, every phase, any dropouts, and
+dealers that cheat."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fedchain.exceptions import SecAggError, ShareMismatchError
 from fedchain.privacy.secagg import (
     ReceivedShares,
     RoundContext,
@@ -22,6 +24,9 @@ from fedchain.privacy.secagg import (
     open_share_bundle,
 )
 from fedchain.privacy.secagg._types import Words
+from fedchain.privacy.secagg.bundle import _seal
+from fedchain.privacy.secagg.feldman import deal
+from fedchain.privacy.secagg.shamir import GROUP_ORDER
 
 CONTEXT = RoundContext.create(31337, "0x" + "c0" * 20, task_id=7, round_number=3)
 ROUND_SEED = hashlib.sha256(b"round seed").digest()
@@ -61,21 +66,61 @@ class World:
     def share(self, sharers: Collection[int]) -> dict[int, ShareBundle]:
         return {m: create_share_bundle(self.rnd, m, self.keys[m], self.seeds[m]) for m in sorted(sharers)}
 
+    def deal_off_polynomial(
+        self, member: int, off: Mapping[int, tuple[int, int]], *, lie_about_key: bool = False
+    ) -> ShareBundle:
+        """``member``'s bundle with receiver ``j``'s shares moved off the committed polynomials by
+        ``off[j] = (seed delta, key delta)``, every hash commitment matching the moved shares: each share
+        checks against its own commitment, but they no longer lie on one polynomial."""
+        rnd, keys = self.rnd, self.keys[member]
+        neighbours = rnd.neighbours(member)
+        xs = [j + 1 for j in neighbours]
+        mask_sk = int.from_bytes(keys.mask_sk, "big")
+        if lie_about_key:  # deals a key other than the one advertised
+            mask_sk = int.from_bytes(secret("another key", member), "big") % (GROUP_ORDER - 1) + 1
+        seed_shares, seed_commitments = deal(int.from_bytes(self.seeds[member], "big"), xs, rnd.threshold)
+        key_shares, key_commitments = deal(mask_sk, xs, rnd.threshold)
+        shares = {
+            j: ((s.y + off.get(j, (0, 0))[0]) % GROUP_ORDER, (k.y + off.get(j, (0, 0))[1]) % GROUP_ORDER)
+            for j, s, k in zip(neighbours, seed_shares, key_shares, strict=True)
+        }
+        return _seal(rnd, member, keys, seed_commitments, key_commitments, shares)
+
     def receive(self, member: int, bundles: Mapping[int, ShareBundle]) -> list[ReceivedShares]:
-        return [
-            open_share_bundle(self.rnd, member, self.keys[member], bundles[v])
-            for v in self.rnd.neighbours(member)
-            if v in bundles
-        ]
+        """What an honest member keeps of its neighbours' bundles, as the node does: the shares that check
+        out; a share off its dealer's polynomial but matching its hash commitment too (revealing it is
+        evidence against the dealer); nothing of a bundle that fails otherwise."""
+        kept = []
+        for v in self.rnd.neighbours(member):
+            if v not in bundles:
+                continue
+            try:
+                kept.append(open_share_bundle(self.rnd, member, self.keys[member], bundles[v]))
+            except ShareMismatchError:
+                try:
+                    kept.append(
+                        open_share_bundle(
+                            self.rnd, member, self.keys[member], bundles[v], verify_dealing=False
+                        )
+                    )
+                except SecAggError:
+                    continue
+            except SecAggError:
+                continue
+        return kept
 
     def mask(self, member: int, vector: Words, shared: Collection[int]) -> Words:
         return mask_vector(self.rnd, member, self.keys[member], self.seeds[member], vector, shared)
 
     def unmask(
-        self, bundles: Mapping[int, ShareBundle], survivors: Collection[int], publishers: Collection[int]
+        self,
+        bundles: Mapping[int, ShareBundle],
+        survivors: Collection[int],
+        publishers: Collection[int],
+        malformed: Collection[int] = (),
     ) -> dict[int, UnmaskBundle]:
         return {
-            u: build_unmask_bundle(self.rnd, u, self.receive(u, bundles), survivors)
+            u: build_unmask_bundle(self.rnd, u, self.receive(u, bundles), survivors, malformed=malformed)
             for u in sorted(publishers)
         }
 

@@ -30,10 +30,15 @@ VECTOR_BLOB = encode_masked_vector(WORLD.rnd.context, 3, np.arange(5, dtype=np.u
 
 
 def test_encodings_round_trip_and_have_the_documented_sizes() -> None:
+    # Version 2 (Feldman over secp256k1, 32-byte shares): the sizes below are the documented formulas, not
+    # recorded outputs; version 1's were 77 + 224 k and 45 + 71 count.
     assert encode_share_bundle(decode_share_bundle(SHARE_BLOB)) == SHARE_BLOB
     assert encode_unmask_bundle(decode_unmask_bundle(UNMASK_BLOB)) == UNMASK_BLOB
-    assert len(SHARE_BLOB) == share_bundle_size(4) == 77 + 224 * 4
-    assert len(UNMASK_BLOB) == unmask_bundle_size(4) == 45 + 71 * 4
+    assert WORLD.rnd.threshold == 3
+    assert len(SHARE_BLOB) == share_bundle_size(4, 3) == 49 + 66 * 3 + 156 * 4
+    assert len(UNMASK_BLOB) == unmask_bundle_size(4) == 45 + 37 * 4
+    both = encode_unmask_bundle(WORLD.unmask(BUNDLES, range(12), [1], malformed=[5])[1])
+    assert len(both) == unmask_bundle_size(5)  # both kinds of 5's shares: one entry more
     assert len(VECTOR_BLOB) == masked_vector_size(5, 64) == 46 + 40
     decoded = decode_masked_vector(VECTOR_BLOB, WORLD.rnd.context, 3, length=5, bits=64)
     assert decoded.dtype == np.uint64 and decoded.tolist() == [0, 1, 2, 3, 4]
@@ -91,7 +96,20 @@ def test_damaged_masked_vectors_are_refused_or_read_exactly(data: st.DataObject)
     assert encode_masked_vector(WORLD.rnd.context, 3, words) == mutated
 
 
-@pytest.mark.parametrize("blob", [SHARE_BLOB, UNMASK_BLOB, VECTOR_BLOB])
-def test_every_blob_names_its_format_and_version(blob: bytes) -> None:
-    assert blob[:4] in (b"FCSB", b"FCUB", b"FCMV") and blob[4] == 1
+@pytest.mark.parametrize(
+    ("blob", "magic", "version"),
+    [(SHARE_BLOB, b"FCSB", 2), (UNMASK_BLOB, b"FCUB", 2), (VECTOR_BLOB, b"FCMV", 1)],
+)
+def test_every_blob_names_its_format_and_version(blob: bytes, magic: bytes, version: int) -> None:
+    assert blob[:4] == magic and blob[4] == version
     assert blob[5:37] == WORLD.rnd.context.digest
+
+
+def test_the_share_bundle_lays_out_its_commitments_in_clear() -> None:
+    bundle = BUNDLES[0]
+    t, at = WORLD.rnd.threshold, 5 + 32 + 4
+    assert SHARE_BLOB[at - 4 : at] == (0).to_bytes(4, "big")  # the sender
+    assert SHARE_BLOB[at : at + 4] == t.to_bytes(4, "big")
+    points = SHARE_BLOB[at + 4 : at + 4 + 66 * t]
+    assert points == b"".join(bundle.seed_commitments + bundle.key_commitments)
+    assert all(p[0] in (2, 3) for p in bundle.seed_commitments + bundle.key_commitments)

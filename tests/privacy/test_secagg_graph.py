@@ -82,7 +82,7 @@ def test_the_graph_depends_on_the_seed() -> None:
 
 
 def test_every_caller_builds_the_same_round_whatever_the_order_of_the_events() -> None:
-    keys = {m: RoundKeys.from_private_bytes(bytes([m]) * 32, bytes([m + 1]) * 32).public for m in range(12)}
+    keys = {m: RoundKeys.from_private_bytes(bytes([m + 1]) * 32, bytes([m]) * 32).public for m in range(12)}
     forward = SecAggRound.create(CONTEXT, b"\x05" * 32, keys, SecAggConfig(degree=4))
     backward = SecAggRound.create(
         CONTEXT, b"\x05" * 32, dict(reversed(list(keys.items()))), SecAggConfig(degree=4)

@@ -194,3 +194,15 @@ def test_the_lookup_and_the_exchange_agree_on_any_key(key: bytes, sk: bytes) -> 
     except InvalidKeyError:
         lookup_ok = False
     assert lookup_ok == exchange_ok
+
+
+def test_generated_mask_keys_are_scalars_of_secp256k1() -> None:
+    # The mask key is Feldman-shared over Z_q: RoundKeys.generate draws it in [1, q) (by rejection), while
+    # the encryption key, never shared, is any 32 bytes.
+    from fedchain.privacy.secagg.shamir import GROUP_ORDER
+
+    for _ in range(50):
+        keys = RoundKeys.generate()
+        assert 0 < int.from_bytes(keys.mask_sk, "big") < GROUP_ORDER
+    with pytest.raises(InvalidKeyError):
+        RoundKeys.from_private_bytes(GROUP_ORDER.to_bytes(32, "big"), bytes(32))

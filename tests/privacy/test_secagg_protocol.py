@@ -1,4 +1,5 @@
-"""The whole protocol: the unmasked sum is the sum of the survivors' inputs, for any recoverable dropouts."""
+"""The whole protocol: the unmasked sum is the sum of the usable inputs, for any recoverable dropouts, also
+when survivors publish malformed vectors; and honest members never reveal both kinds of a usable vector."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from secagg_world import World, random_inputs
 
-from fedchain.exceptions import TooFewNeighboursError
+from fedchain.exceptions import TooFewNeighboursError, UnrecoverableError
 from fedchain.privacy.secagg import (
     QuantizationConfig,
     SecAggConfig,
+    ShareKind,
     decode_masked_vector,
     decode_share_bundle,
     decode_unmask_bundle,
@@ -35,6 +37,7 @@ class Case:
     threshold: int | None
     shared: list[int]
     survivors: list[int]
+    malformed: list[int]
     publishers: list[int]
     length: int
     bits: int
@@ -53,12 +56,15 @@ def rounds(draw: st.DrawFn) -> Case:
     gone = draw(st.sets(st.sampled_from(shared), max_size=max(1, n // 3))) if shared else set()
     survivors = [m for m in shared if m not in gone]
     silent = draw(st.sets(st.sampled_from(survivors), max_size=1)) if survivors else set()
+    # a survivor may reveal a vector that does not decode: its mask key is revealed as well as its seed
+    malformed = draw(st.sets(st.sampled_from(survivors), max_size=max(1, n // 4))) if survivors else set()
     return Case(
         members=members,
         degree=degree,
         threshold=draw(st.one_of(st.none(), st.integers(1, k))),
         shared=shared,
         survivors=survivors,
+        malformed=sorted(malformed),
         publishers=[m for m in survivors if m not in silent],
         length=draw(st.integers(1, 6)),
         bits=draw(st.sampled_from([32, 64])),
@@ -70,32 +76,59 @@ def rounds(draw: st.DrawFn) -> Case:
 @given(rounds())
 def test_sum_of_masked_inputs_is_the_sum_of_inputs_for_any_recoverable_dropouts(case: Case) -> None:
     members, shared, survivors, publishers = case.members, case.shared, case.survivors, case.publishers
-    length, bits = case.length, case.bits
+    malformed, length, bits = case.malformed, case.length, case.bits
     world = World.create(members, degree=case.degree, threshold=case.threshold, salt=case.salt)
     inputs = random_inputs(members, length, bits, seed=case.salt)
     bundles = world.share(shared)
-    masked = {u: world.mask(u, inputs[u], shared) for u in survivors}
+    usable = [u for u in survivors if u not in malformed]
+    masked = {u: world.mask(u, inputs[u], shared) for u in usable}
+    if not usable:
+        event("no usable vector")
+        return
+    unmasks = world.unmask(bundles, survivors, publishers, malformed)
     try:
-        if not survivors:
-            raise TooFewNeighboursError("nobody survived")
-        require_recoverable(world.rnd, shared, survivors, publishers)
+        require_recoverable(world.rnd, shared, survivors, publishers, malformed=malformed)
     except TooFewNeighboursError:
         event("not recoverable")
-        if survivors:
-            unmasks = world.unmask(bundles, survivors, publishers)
-            with pytest.raises(TooFewNeighboursError):
-                unmask_aggregate(world.rnd, bundles, masked, unmasks, length=length, bits=bits)
+        with pytest.raises(UnrecoverableError) as caught:
+            unmask_aggregate(
+                world.rnd, bundles, masked, unmasks, survivors=survivors, length=length, bits=bits
+            )
+        assert dict(caught.value.faults) == {}  # honest members: nobody is blamed
         return
-    event("recoverable, with dropouts" if len(survivors) < len(members) else "recoverable, no dropout")
-    unmasks = world.unmask(bundles, survivors, publishers)
-    total = unmask_aggregate(world.rnd, bundles, masked, unmasks, length=length, bits=bits)
+    event("recoverable, with malformed vectors" if malformed else "recoverable")
+    result = unmask_aggregate(
+        world.rnd, bundles, masked, unmasks, survivors=survivors, length=length, bits=bits
+    )
+    total = result.total
     expected = np.zeros(length, dtype=total.dtype)
-    for u in survivors:
+    for u in usable:
         expected += inputs[u]
     assert total.dtype == np.dtype(np.uint32 if bits == 32 else np.uint64)
     assert total.tolist() == expected.tolist()
-    if len(survivors) > 1 or set(shared) != set(survivors):  # a lone survivor with no peers is unmasked
-        assert all(not np.array_equal(masked[u], inputs[u]) for u in survivors)
+    assert dict(result.faults) == {} and result.used == tuple(publishers)
+    if len(usable) > 1 or set(shared) != set(usable):  # a lone survivor with no peers is unmasked
+        assert all(not np.array_equal(masked[u], inputs[u]) for u in usable)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rounds())
+def test_an_honest_member_never_reveals_both_kinds_of_a_well_formed_survivor(case: Case) -> None:
+    world = World.create(case.members, degree=case.degree, threshold=case.threshold, salt=case.salt)
+    bundles = world.share(case.shared)
+    alive, bad = set(case.survivors), set(case.malformed)
+    for publisher, bundle in world.unmask(bundles, case.survivors, case.survivors, case.malformed).items():
+        kinds: dict[int, set[ShareKind]] = {}
+        for s in bundle.shares:
+            kinds.setdefault(s.owner, set()).add(s.kind)
+        assert set(kinds) == {v for v in world.rnd.neighbours(publisher) if v in bundles}
+        for owner, seen in kinds.items():
+            if owner in bad:
+                assert seen == {ShareKind.SELF_SEED, ShareKind.MASK_KEY}
+            elif owner in alive:
+                assert seen == {ShareKind.SELF_SEED}  # a usable vector: its seed only, never its key
+            else:
+                assert seen == {ShareKind.MASK_KEY}
 
 
 def test_a_round_through_the_encodings_with_dropouts_at_every_stage() -> None:
@@ -127,7 +160,9 @@ def test_a_round_through_the_encodings_with_dropouts_at_every_stage() -> None:
     }
     unmasks = {u: decode_unmask_bundle(blob) for u, blob in unmask_blobs.items()}
 
-    total = unmask_aggregate(world.rnd, bundles, masked, unmasks, length=21, bits=bits)
+    result = unmask_aggregate(world.rnd, bundles, masked, unmasks, survivors=survivors, length=21, bits=bits)
+    assert dict(result.faults) == {} and result.used == tuple(publishers)
+    total = result.total
     mean, weight = dequantize(total, cfg)
     assert weight == sum(weights[u] for u in survivors)
     clipped = {u: np.clip(updates[u], -2.0, 2.0) for u in survivors}
@@ -142,9 +177,10 @@ def test_a_round_through_the_encodings_with_dropouts_at_every_stage() -> None:
             for u, b in masked_blobs.items()
         },
         {u: decode_unmask_bundle(b) for u, b in reversed(list(unmask_blobs.items()))},
+        survivors=list(reversed(survivors)),
         length=21,
         bits=bits,
-    )
+    ).total
     assert hashlib.sha256(again.tobytes()).digest() == hashlib.sha256(total.tobytes()).digest()
 
 
@@ -158,5 +194,5 @@ def test_unmasking_leaves_its_inputs_untouched() -> None:
     assert all(np.array_equal(inputs[m], frozen[m]) for m in members)
     copies = {u: v.copy() for u, v in masked.items()}
     unmasks = world.unmask(bundles, masked, masked)
-    unmask_aggregate(world.rnd, bundles, masked, unmasks, length=8, bits=32)
+    unmask_aggregate(world.rnd, bundles, masked, unmasks, survivors=masked, length=8, bits=32)
     assert all(np.array_equal(masked[u], copies[u]) for u in masked)

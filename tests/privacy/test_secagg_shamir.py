@@ -1,4 +1,5 @@
-"""Shamir sharing over GF(2**521 - 1): any t shares reconstruct, t - 1 are consistent with every secret."""
+"""Shamir sharing over Z_q (q: the order of secp256k1): any t shares reconstruct, t - 1 are consistent with
+every secret; secrets are drawn uniformly from [1, q)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ from hypothesis import strategies as st
 
 from fedchain.exceptions import ConfigError, MalformedBundleError
 from fedchain.privacy.secagg.shamir import (
-    PRIME,
+    GROUP_ORDER,
     Share,
     decode_element,
     encode_element,
+    random_secret,
     reconstruct_secret,
+    secret_value,
     split_secret,
 )
 
-secrets256 = st.integers(0, 2**256 - 1)
+secrets256 = st.integers(1, GROUP_ORDER - 1)  # every secret a dealer may share
 
 
 @st.composite
@@ -64,25 +67,54 @@ def test_t_minus_1_shares_fit_every_secret(sharing: tuple[int, list[Share], int]
 
 
 def test_one_share_of_a_threshold_two_sharing_is_uniform_whatever_the_secret() -> None:
-    # With t = 2 a share is s + a * x for uniform a: its distribution does not depend on s. Over 2,000
-    # sharings the low bit of a share is balanced for both secrets.
-    for secret in (0, 2**256 - 1):
+    # With t = 2 a share is s + a * x for a uniform on [1, q): its distribution does not depend on s (up to
+    # the one excluded value s). Over 2,000 sharings the low bit of a share is balanced for both secrets.
+    for secret in (1, GROUP_ORDER - 1):
         ones = sum(split_secret(secret, [1, 2], 2)[0].y & 1 for _ in range(2000))
         assert 850 < ones < 1150
 
 
-def test_the_field_holds_every_256_bit_secret() -> None:
-    assert PRIME == 2**521 - 1 and PRIME > 2**256
-    assert decode_element(encode_element(PRIME - 1)) == PRIME - 1
+def test_field_elements_are_32_bytes_below_q_with_one_encoding_each() -> None:
+    assert 2**255 < GROUP_ORDER < 2**256
+    assert decode_element(encode_element(GROUP_ORDER - 1)) == GROUP_ORDER - 1
+    assert len(encode_element(0)) == 32
     with pytest.raises(MalformedBundleError):
-        decode_element(PRIME.to_bytes(66, "big"))
+        decode_element(GROUP_ORDER.to_bytes(32, "big"))
     with pytest.raises(MalformedBundleError):
-        decode_element(bytes(65))
+        decode_element(bytes(31))
+
+
+def test_a_secret_is_32_bytes_in_1_to_q() -> None:
+    assert secret_value((GROUP_ORDER - 1).to_bytes(32, "big")) == GROUP_ORDER - 1
+    for bad in (bytes(32), GROUP_ORDER.to_bytes(32, "big"), b"\xff" * 32, bytes(30) + b"\x01"):
+        with pytest.raises(ConfigError):
+            secret_value(bad)
+
+
+def test_random_secrets_are_drawn_by_rejection(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 0 and every value >= q are redrawn; the first draw in [1, q) is returned as it came.
+    draws = iter(
+        [bytes(32), GROUP_ORDER.to_bytes(32, "big"), b"\xff" * 32, (GROUP_ORDER - 1).to_bytes(32, "big")]
+    )
+    monkeypatch.setattr("fedchain.privacy.secagg.shamir.os.urandom", lambda n: next(draws))
+    assert random_secret() == (GROUP_ORDER - 1).to_bytes(32, "big")
+    monkeypatch.undo()
+    assert all(0 < int.from_bytes(random_secret(), "big") < GROUP_ORDER for _ in range(100))
+    assert len({random_secret() for _ in range(100)}) == 100
 
 
 @pytest.mark.parametrize(
     ("secret", "xs", "t"),
-    [(PRIME, [1, 2], 1), (-1, [1, 2], 1), (5, [1, 1], 1), (5, [1, 2], 3), (5, [1, 2], 0), (5, [0, 2], 1)],
+    [
+        (GROUP_ORDER, [1, 2], 1),
+        (0, [1, 2], 1),  # 0 * G is not a point: a Feldman commitment could not encode it
+        (-1, [1, 2], 1),
+        (5, [1, 1], 1),
+        (5, [1, 2], 3),
+        (5, [1, 2], 0),
+        (5, [0, 2], 1),
+        (5, [1, GROUP_ORDER], 1),
+    ],
 )
 def test_bad_sharing_inputs_are_refused(secret: int, xs: list[int], t: int) -> None:
     with pytest.raises(ConfigError):
@@ -90,12 +122,12 @@ def test_bad_sharing_inputs_are_refused(secret: int, xs: list[int], t: int) -> N
 
 
 def _lagrange(points: list[tuple[int, int]], x: int) -> int:
-    """An independent Lagrange interpolation over GF(p), points given as (x, y) pairs (x = 0 allowed)."""
+    """An independent Lagrange interpolation over Z_q, points given as (x, y) pairs (x = 0 allowed)."""
     total = 0
     for i, (xi, yi) in enumerate(points):
         num = den = 1
         for m, (xm, _) in enumerate(points):
             if m != i:
-                num, den = num * (x - xm) % PRIME, den * (xi - xm) % PRIME
-        total = (total + yi * num * pow(den, -1, PRIME)) % PRIME
+                num, den = num * (x - xm) % GROUP_ORDER, den * (xi - xm) % GROUP_ORDER
+        total = (total + yi * num * pow(den, -1, GROUP_ORDER)) % GROUP_ORDER
     return total

@@ -2,16 +2,24 @@
 
 The protocol of Bonawitz et al. (CCS 2017) over the sparse neighbour graph of Bell et al. (CCS 2020), as
 pure functions over bytes and numpy arrays; the coordinator contract replaces the server's message channel
-(every message is a blob whose sha256 is on-chain). One round, for member ``i``:
+(every message is a blob whose sha256 is on-chain). Secrets are shared with Feldman's verifiable secret
+sharing over secp256k1 (:mod:`~fedchain.privacy.secagg.feldman`), so a bad share is caught and its author
+named. One round, for member ``i``:
 
 1. **Advertise.** :meth:`RoundKeys.generate`; publish ``keys.public`` (``maskPk``, ``encPk``).
-2. **Share.** Everyone builds the same :class:`SecAggRound` from the chain (context, seed, advertised keys).
-   ``i`` draws a 32-byte self-mask seed ``b_i`` and publishes :func:`encode_share_bundle` of
-   :func:`create_share_bundle`: Shamir shares of ``b_i`` and ``mask_sk_i``, sealed for its neighbours.
-3. **Commit / reveal.** ``i`` opens its neighbours' bundles (:func:`open_share_bundle`), quantizes its update
-   (:func:`quantize`) and publishes :func:`mask_vector` of it (:func:`encode_masked_vector`).
-4. **Unmask.** The chain fixes the survivors ``S``; each survivor publishes :func:`build_unmask_bundle`.
-5. **Aggregate.** Anyone: :func:`unmask_aggregate` gives the exact sum, :func:`dequantize` the weighted mean.
+2. **Share.** Everyone builds the same :class:`SecAggRound` from the chain (context, seed, advertised keys;
+   an advertiser of a low-order key is left out, in ``rnd.skipped``). ``i`` draws a self-mask seed ``b_i``
+   (:func:`random_secret`) and publishes :func:`encode_share_bundle` of :func:`create_share_bundle`:
+   Feldman commitments to two polynomials and the shares of ``b_i`` and ``mask_sk_i``, sealed for its
+   neighbours.
+3. **Commit / reveal.** ``i`` opens its neighbours' bundles (:func:`open_share_bundle`, which checks each
+   share against its dealer's commitments), quantizes its update (:func:`quantize`) and publishes
+   :func:`mask_vector` of it (:func:`encode_masked_vector`).
+4. **Unmask.** The chain fixes the survivors ``S`` (the members that revealed); each survivor publishes
+   :func:`build_unmask_bundle`: which kind of share it reveals depends on ``S`` only (and on which
+   survivors' vectors it found provably malformed).
+5. **Aggregate.** Anyone: :func:`unmask_aggregate` gives the exact sum and the members proven at fault
+   (:class:`Fault`), or :class:`UnrecoverableError`; :func:`dequantize` gives the weighted mean.
 
 Examples
 --------
@@ -20,7 +28,7 @@ Examples
 >>> keys = {m: RoundKeys.from_private_bytes(bytes([m]) * 32, bytes([m + 50]) * 32) for m in members}
 >>> ctx = RoundContext.create(31337, "0x" + "11" * 20, task_id=1, round_number=1)
 >>> rnd = SecAggRound.create(ctx, b"\\x42" * 32, {m: k.public for m, k in keys.items()})
->>> seeds = {m: bytes([m + 100]) * 32 for m in members}  # in practice os.urandom(32)
+>>> seeds = {m: bytes([m + 100]) * 32 for m in members}  # in practice random_secret()
 >>> bundles = {m: create_share_bundle(rnd, m, keys[m], seeds[m]) for m in members}
 >>> cfg = QuantizationConfig(clip=1.0, value_bits=16, max_weight=100)
 >>> updates = {3: [0.5, -0.5], 5: [0.25, 0.0], 8: [-1.0, 1.0]}  # member 13 drops out after sharing
@@ -30,11 +38,14 @@ Examples
 ...                    quantize(np.array(x), 10, rng, n_members=len(members), config=cfg), shared=members)
 ...     for m, x in updates.items()
 ... }
+>>> survivors = set(masked)  # the members that revealed, as the chain records them
 >>> received = {u: [open_share_bundle(rnd, u, keys[u], bundles[v]) for v in rnd.neighbours(u)]
-...             for u in masked}
->>> unmasks = {u: build_unmask_bundle(rnd, u, received[u], survivors=masked) for u in masked}
->>> total = unmask_aggregate(rnd, bundles, masked, unmasks, length=3, bits=32)
->>> mean, weight = dequantize(total, cfg)
+...             for u in survivors}
+>>> unmasks = {u: build_unmask_bundle(rnd, u, received[u], survivors) for u in survivors}
+>>> result = unmask_aggregate(rnd, bundles, masked, unmasks, survivors=survivors, length=3, bits=32)
+>>> dict(result.faults), result.used
+({}, (3, 5, 8))
+>>> mean, weight = dequantize(result.total, cfg)
 >>> np.round(mean, 3).tolist(), weight
 ([-0.083, 0.167], 30)
 """
@@ -50,8 +61,9 @@ from fedchain.exceptions import (
     ShareMismatchError,
     SumOverflowError,
     TooFewNeighboursError,
+    UnrecoverableError,
 )
-from fedchain.privacy.secagg.aggregate import require_recoverable, unmask_aggregate
+from fedchain.privacy.secagg.aggregate import Fault, UnmaskResult, require_recoverable, unmask_aggregate
 from fedchain.privacy.secagg.bundle import (
     ReceivedShares,
     ShareBundle,
@@ -76,6 +88,7 @@ from fedchain.privacy.secagg.masking import decode_masked_vector, encode_masked_
 from fedchain.privacy.secagg.prg import add_masks, expand_mask
 from fedchain.privacy.secagg.quantize import QuantizationConfig, dequantize, quantize
 from fedchain.privacy.secagg.round import SecAggRound
+from fedchain.privacy.secagg.shamir import random_secret
 from fedchain.privacy.secagg.unmask import (
     RevealedShare,
     UnmaskBundle,
@@ -83,11 +96,13 @@ from fedchain.privacy.secagg.unmask import (
     check_unmask_bundle,
     decode_unmask_bundle,
     encode_unmask_bundle,
+    reveal_kinds,
 )
 
 __all__ = [
     "DEFAULT_SECAGG_CONFIG",
     "DoubleRevealError",
+    "Fault",
     "InvalidKeyError",
     "MalformedBundleError",
     "MaskedVectorError",
@@ -110,6 +125,8 @@ __all__ = [
     "SumOverflowError",
     "TooFewNeighboursError",
     "UnmaskBundle",
+    "UnmaskResult",
+    "UnrecoverableError",
     "add_masks",
     "build_unmask_bundle",
     "check_share_bundle",
@@ -130,7 +147,9 @@ __all__ = [
     "neighbour_graph",
     "open_share_bundle",
     "quantize",
+    "random_secret",
     "require_recoverable",
+    "reveal_kinds",
     "unmask_aggregate",
     "x25519",
 ]

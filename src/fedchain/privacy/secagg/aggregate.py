@@ -1,32 +1,61 @@
-"""Dropout recovery and the aggregate, re-derived by anyone from the round's public data.
+"""Dropout recovery and the aggregate, re-derived by anyone from the round's public data, with blame.
 
 Inputs are public: the advertised keys (in :class:`~fedchain.privacy.secagg.round.SecAggRound`), the share
-bundles (their commitments), the survivors' masked vectors and the unmask bundles. With ``S`` the survivors
-(the members with a masked vector) and ``D`` the members that shared but are not in ``S``::
+bundles (their commitments), the masked vectors and the unmask bundles. With ``U2`` the members that shared
+(well-formed share bundles), ``S`` the survivors fixed on-chain (the members that revealed), ``M`` the
+survivors with a usable masked vector and ``D = U2 - M``::
 
-    sum_{u in S} y_u = sum_{u in S} x_u + sum_{u in S} PRG(b_u) + sum_{u in S, v in D, u ~ v} ±PRG(s_uv)
+    sum_{u in M} y_u = sum_{u in M} x_u + sum_{u in M} PRG(b_u) + sum_{u in M, v in D, u ~ v} ±PRG(s_uv)
 
-since pairwise masks between two survivors cancel. :func:`unmask_aggregate` checks every input, then
-reconstructs each ``b_u`` (checked against its commitment) and each needed ``mask_sk_v`` (checked against
-the advertised ``mask_pk_v``), and only then removes the masks: the exact sum mod ``2**bits``, bit for bit
-the same for every caller.
+since pairwise masks between two members of ``M`` cancel. So the sum needs ``b_u`` for every ``u`` in
+``M`` and ``mask_sk_v`` for every ``v`` in ``D`` with a neighbour in ``M`` (a dropped member, or a survivor
+whose vector is malformed: see :mod:`~fedchain.privacy.secagg.unmask`).
 
-Recovery needs ``t`` shares of each secret: every survivor, and every dropped member with a surviving
-neighbour, must have ``t`` neighbours among the unmask publishers. Otherwise
-:class:`~fedchain.exceptions.TooFewNeighboursError` names the member, and the caller aborts the round;
-:func:`require_recoverable` checks this from the membership sets alone, before anything is published.
+:func:`unmask_aggregate` never lets one member stop the round or skew the sum:
+
+1. An unmask bundle with any bad share (of another round, of a member its publisher holds none of, of the
+   wrong kind for ``S``, or failing its hash commitment) is ignored whole, its publisher reported
+   :attr:`Fault.BAD_UNMASK`.
+2. Every other revealed share matches what its dealer committed to dealing; it is checked against the
+   dealer's Feldman commitments (one batched check per dealer and kind, see
+   :func:`~fedchain.privacy.secagg.feldman.verify_shares`). A share off the polynomial is discarded and its
+   dealer reported :attr:`Fault.BAD_DEALING`; so is a dealer whose reconstructed mask key is not the one it
+   advertised.
+3. Each needed secret is reconstructed from ``t`` valid shares (any ``t`` give the same secret) and checked
+   against ``C_0``; then the masks are removed: the exact sum mod ``2**bits``, bit for bit the same for
+   every caller.
+
+If a needed secret has fewer than ``t`` valid shares, :class:`~fedchain.exceptions.UnrecoverableError`
+names the members and carries the faults found: never a wrong sum. :func:`require_recoverable` checks from
+the membership sets alone whether enough neighbours publish at all, before anything is unmasked.
+
+The faults are public evidence: anyone re-running :func:`unmask_aggregate` on the same on-chain blobs finds
+the same faults (up to the ``2**-128`` chance that a batched check misses a bad share; a missed share still
+cannot produce a wrong sum, as the reconstructed secret is checked against ``C_0``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Flag, auto
+from types import MappingProxyType
 
 import numpy as np
+from coincurve import PublicKey
 
-from fedchain.exceptions import ConfigError, ShareMismatchError, TooFewNeighboursError
+from fedchain.exceptions import (
+    ConfigError,
+    DoubleRevealError,
+    MisaddressedShareError,
+    ShareMismatchError,
+    TooFewNeighboursError,
+    UnrecoverableError,
+)
 from fedchain.privacy.secagg._types import MemberIndex, Words
-from fedchain.privacy.secagg.bundle import ShareBundle, check_share_bundle
-from fedchain.privacy.secagg.commitments import ShareKind, self_seed_commitment
+from fedchain.privacy.secagg.bundle import ShareBundle, _checked_points
+from fedchain.privacy.secagg.commitments import ShareKind
+from fedchain.privacy.secagg.feldman import secret_matches, verify_shares
 from fedchain.privacy.secagg.keys import public_key
 from fedchain.privacy.secagg.masking import check_masked_vector, pairwise_seeds, self_mask_key
 from fedchain.privacy.secagg.prg import add_masks, word_dtype
@@ -35,11 +64,45 @@ from fedchain.privacy.secagg.shamir import SECRET_BYTES, Share, reconstruct_secr
 from fedchain.privacy.secagg.unmask import UnmaskBundle, check_unmask_bundle
 
 
+class Fault(Flag):
+    """What public data proves a member did wrong in a round (flags: one member may do both)."""
+
+    BAD_DEALING = auto()
+    """A dealer: a revealed share matching its hash commitment is off its Feldman polynomial, or its
+    reconstructed mask key is not the key it advertised."""
+
+    BAD_UNMASK = auto()
+    """A publisher: its unmask bundle is of another round, reveals a share of a member it holds none of or
+    of the wrong kind for ``S``, or a share failing its hash commitment. The whole bundle is ignored."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class UnmaskResult:
+    """The unmasked sum and who, by the public data, misbehaved.
+
+    Attributes
+    ----------
+    total
+        ``sum_{u in M} x_u mod 2**bits``, a new ``uint{bits}`` array.
+    faults
+        The members at fault, ascending, each with its :class:`Fault` flags.
+    used
+        The publishers whose unmask bundles were accepted, ascending (every share in them checked out
+        against its hash commitment and the survivor set).
+    """
+
+    total: Words
+    faults: Mapping[MemberIndex, Fault]
+    used: tuple[MemberIndex, ...]
+
+
 def require_recoverable(
     rnd: SecAggRound,
     shared: Collection[MemberIndex],
     survivors: Collection[MemberIndex],
     publishers: Collection[MemberIndex] | None = None,
+    *,
+    malformed: Collection[MemberIndex] = (),
 ) -> None:
     """Check every secret the round needs has ``t`` potential shares among the publishers.
 
@@ -48,25 +111,29 @@ def require_recoverable(
     rnd
         The round.
     shared
-        The members that published share bundles.
+        ``U2``: the members whose share bundles are well-formed.
     survivors
-        ``S``: the members whose masked vectors count (a subset of ``shared``).
+        ``S``: the members that revealed on-chain.
     publishers
         The survivors that publish unmask bundles; ``None`` for all of ``S``.
+    malformed
+        The survivors whose masked vector is provably malformed (their mask keys are needed too).
 
     Raises
     ------
     ConfigError
-        Sets that are not nested as ``publishers <= survivors <= shared <= members``.
+        Sets that are not nested as ``publishers <= survivors``, ``malformed <= survivors`` and
+        ``survivors, shared <= members``.
     TooFewNeighboursError
-        A survivor, or a dropped member with a surviving neighbour, has fewer than ``t`` neighbours among
+        A member whose secret the sum needs (the self seed of a member of ``M = (S & U2) - malformed``, the
+        mask key of a member of ``U2 - M`` with a neighbour in ``M``) has fewer than ``t`` neighbours among
         the publishers (``member`` names the first such member).
 
     Examples
     --------
     >>> from fedchain.privacy.secagg.kdf import RoundContext
     >>> from fedchain.privacy.secagg.keys import RoundKeys
-    >>> keys = {m: RoundKeys.from_private_bytes(bytes([m]) * 32, bytes([9]) * 32).public for m in range(4)}
+    >>> keys = {m: RoundKeys.from_private_bytes(bytes([m + 1]) * 32, bytes(32)).public for m in range(4)}
     >>> rnd = SecAggRound.create(RoundContext(1, bytes(20), 1, 1), bytes(32), keys)  # k = 3, t = 2
     >>> require_recoverable(rnd, shared=[0, 1, 2, 3], survivors=[0, 1, 2])
     >>> require_recoverable(rnd, shared=[0, 1, 2, 3], survivors=[0, 1])
@@ -74,14 +141,18 @@ def require_recoverable(
     ...
     fedchain.exceptions.TooFewNeighboursError: member 0 has 1 live neighbour(s), 2 needed
     """
-    shared_set, alive = set(shared), set(survivors)
+    shared_set, alive, bad = set(shared), set(survivors), set(malformed)
     live = alive if publishers is None else set(publishers)
-    if not live <= alive or not alive <= shared_set or not shared_set <= set(rnd.members):
-        raise ConfigError("expected publishers <= survivors <= shared <= the round's members")
+    members = set(rnd.members)
+    if not live <= alive or not bad <= alive or not alive <= members or not shared_set <= members:
+        raise ConfigError(
+            "expected publishers <= survivors, malformed <= survivors, survivors and shared <= the members"
+        )
+    usable = (alive & shared_set) - bad
     for member in sorted(shared_set):
         neighbours = rnd.neighbours(member)
-        if member not in alive and alive.isdisjoint(neighbours):
-            continue  # dropped, and no survivor's vector carries a mask shared with it
+        if member not in usable and usable.isdisjoint(neighbours):
+            continue  # no usable vector carries a mask shared with it
         count = len(live.intersection(neighbours))
         if count < rnd.threshold:
             raise TooFewNeighboursError(
@@ -95,22 +166,30 @@ def unmask_aggregate(
     masked: Mapping[MemberIndex, Words],
     unmask_bundles: Mapping[MemberIndex, UnmaskBundle],
     *,
+    survivors: Collection[MemberIndex],
     length: int,
     bits: int,
-) -> Words:
-    """The exact sum of the survivors' unmasked vectors, mod ``2**bits``, from public data only.
+) -> UnmaskResult:
+    """The exact sum of the usable masked vectors' inputs, mod ``2**bits``, and the faults found on the way.
 
     Parameters
     ----------
     rnd
         The round.
     share_bundles
-        Every share bundle published on-chain, by dealer: its keys are the members that shared, the set the
-        members masked with (a bundle missing here would leave its dealer's pairwise masks in the sum).
+        ``U2``: the well-formed share bundles (:func:`~fedchain.privacy.secagg.bundle.check_share_bundle`),
+        by dealer: the set the members masked with (a bundle missing here would leave its dealer's pairwise
+        masks in the sum).
     masked
-        The survivors' masked vectors, by member: its keys are ``S``.
+        ``M``: the usable masked vectors, by member. Its keys are survivors with a share bundle; every
+        survivor left out is taken to have a provably malformed vector (pass every vector that decodes: a
+        survivor whose vector could not be fetched needs its mask key, which honest members do not reveal,
+        and makes the round unrecoverable).
     unmask_bundles
-        The published unmask bundles, by publisher (survivors).
+        The published unmask bundles, by publisher (survivors, as the chain enforces), decoded; each may be
+        bad in any way.
+    survivors
+        ``S``: the members that revealed on-chain.
     length
         Words per vector.
     bits
@@ -118,102 +197,156 @@ def unmask_aggregate(
 
     Returns
     -------
-    numpy.ndarray
-        ``sum_{u in S} x_u mod 2**bits`` as a new ``uint{bits}`` array of ``length`` words.
+    UnmaskResult
+        The sum, the faults (:class:`Fault` by member) and the publishers whose bundles were used.
 
     Raises
     ------
     ConfigError
-        No survivors, a survivor that did not share, or a bundle filed under another member.
-    MisaddressedShareError, DoubleRevealError, ShareMismatchError
-        See :func:`~fedchain.privacy.secagg.bundle.check_share_bundle` and
-        :func:`~fedchain.privacy.secagg.unmask.check_unmask_bundle`; also a reconstructed secret that
-        does not match its commitment or advertised key (``member``: the dealer).
+        No usable vector, a usable vector of a non-survivor or of a member without a share bundle, a
+        survivor or publisher outside the round's members or ``S``, or a share bundle filed under another
+        member. (These are the caller's inputs, not a member's.)
+    MisaddressedShareError, MalformedBundleError
+        A share bundle that is not well-formed
+        (see :func:`~fedchain.privacy.secagg.bundle.check_share_bundle`).
     MaskedVectorError
         A masked vector of the wrong length or dtype.
-    TooFewNeighboursError
-        Fewer than ``t`` shares of a secret the sum needs: the round cannot be unmasked.
+    UnrecoverableError
+        Fewer than ``t`` valid shares of a secret the sum needs; ``members`` names whose, ``faults`` the
+        faults found.
     """
     dtype = word_dtype(bits)
+    points: dict[tuple[MemberIndex, ShareKind], Sequence[PublicKey]] = {}
     for dealer, bundle in share_bundles.items():
         if bundle.sender != dealer:
             raise ConfigError(f"share bundle of member {bundle.sender} filed under member {dealer}")
-        check_share_bundle(rnd, bundle)
-    alive = set(masked)
-    if not alive:
-        raise ConfigError("no survivors: there is nothing to aggregate")
-    if not alive <= set(share_bundles):
-        raise ConfigError("every survivor must have published a share bundle")
-    for member in sorted(alive):
+        seed_points, key_points = _checked_points(rnd, bundle)  # check_share_bundle, keeping the points
+        points[dealer, ShareKind.SELF_SEED], points[dealer, ShareKind.MASK_KEY] = seed_points, key_points
+    alive, usable = set(survivors), set(masked)
+    if not usable:
+        raise ConfigError("no usable masked vector: there is nothing to aggregate")
+    if not alive <= set(rnd.members):
+        raise ConfigError("every survivor must be a member of the round")
+    if not usable <= alive & set(share_bundles):
+        raise ConfigError("every usable masked vector must be a survivor's, with a share bundle")
+    for member in sorted(usable):
         check_masked_vector(masked[member], length, bits, member)
-    for publisher, unmask in unmask_bundles.items():
-        if unmask.publisher != publisher:
-            raise ConfigError(f"unmask bundle of member {unmask.publisher} filed under member {publisher}")
-        check_unmask_bundle(rnd, unmask, share_bundles, alive)
 
-    revealed: dict[tuple[MemberIndex, ShareKind], list[Share]] = {}
-    for publisher in sorted(unmask_bundles):
-        for s in unmask_bundles[publisher].shares:
-            revealed.setdefault((s.owner, s.kind), []).append(Share(publisher + 1, s.value))
+    faults: dict[MemberIndex, Fault] = {}
+    accepted = _accepted(rnd, share_bundles, unmask_bundles, alive, alive - usable, faults)
+    valid = _valid_shares(points, accepted, faults)
 
-    # Reconstruct and check every secret before any arithmetic: an error leaves nothing half-done.
-    seeds = {u: _self_seed(rnd, u, share_bundles[u], revealed) for u in sorted(alive)}
-    dropped_keys: dict[MemberIndex, bytes] = {}
-    for v in sorted(set(share_bundles) - alive):
-        if not alive.isdisjoint(rnd.neighbours(v)):
-            dropped_keys[v] = _mask_key(rnd, v, revealed)
+    # Reconstruct and check every needed secret before any arithmetic: an error leaves nothing half-done.
+    seeds: dict[MemberIndex, bytes] = {}
+    keys: dict[MemberIndex, bytes] = {}
+    missing: list[MemberIndex] = []
+    for u in sorted(usable):
+        seed = _recover(rnd, u, ShareKind.SELF_SEED, points, valid, faults)
+        if seed is None:
+            missing.append(u)
+        else:
+            seeds[u] = seed
+    for v in sorted(set(share_bundles) - usable):
+        if usable.isdisjoint(rnd.neighbours(v)):
+            continue  # no usable vector carries a mask shared with it
+        key = _recover(rnd, v, ShareKind.MASK_KEY, points, valid, faults)
+        if key is not None and public_key(key) != rnd.public_keys(v).mask_pk:
+            _blame(faults, v, Fault.BAD_DEALING)  # it shared a key other than the one it advertised
+            key = None
+        if key is None:
+            missing.append(v)
+        else:
+            keys[v] = key
+    if missing:
+        shown = ", ".join(map(str, sorted(missing)))
+        raise UnrecoverableError(
+            f"fewer than {rnd.threshold} valid shares of the secrets of member(s) {shown}",
+            members=sorted(missing),
+            faults=_sorted(faults),
+        )
 
     total = np.zeros(length, dtype=dtype)
-    for u in sorted(alive):
+    for u in sorted(usable):
         total += masked[u]
     plus: list[bytes] = []
     minus = [self_mask_key(rnd.context, u, seed) for u, seed in seeds.items()]
-    for v, mask_sk in dropped_keys.items():
-        peers = [u for u in rnd.neighbours(v) if u in alive]
+    for v, mask_sk in keys.items():
+        peers = [u for u in rnd.neighbours(v) if u in usable]
         for u, seed in zip(peers, pairwise_seeds(rnd, v, mask_sk, peers), strict=True):
             (minus if u < v else plus).append(seed)  # u added PRG(s_uv) if u < v, else subtracted it
     add_masks(total, plus, minus)
-    return total
+    return UnmaskResult(total, _sorted(faults), tuple(sorted(accepted)))
 
 
-def _shares(
-    rnd: SecAggRound, member: MemberIndex, kind: ShareKind, revealed: dict[tuple[int, ShareKind], list[Share]]
-) -> list[Share]:
-    shares = revealed.get((member, kind), [])
-    if len(shares) < rnd.threshold:
-        raise TooFewNeighboursError(
-            f"{len(shares)} share(s) of member {member}'s {kind.name}, {rnd.threshold} needed", member=member
-        )
-    return shares
-
-
-def _secret_bytes(value: int, member: MemberIndex) -> bytes:
-    if value >= 1 << (8 * SECRET_BYTES):
-        raise ShareMismatchError("shares do not reconstruct a 256-bit secret", member=member)
-    return value.to_bytes(SECRET_BYTES, "big")
-
-
-def _self_seed(
+def _accepted(
     rnd: SecAggRound,
-    member: MemberIndex,
-    bundle: ShareBundle,
-    revealed: dict[tuple[int, ShareKind], list[Share]],
-) -> bytes:
-    shares = _shares(rnd, member, ShareKind.SELF_SEED, revealed)
-    seed = _secret_bytes(reconstruct_secret(shares, rnd.threshold), member)
-    if self_seed_commitment(rnd.context, member, seed) != bundle.self_seed_commitment:
-        raise ShareMismatchError("reconstructed self-mask seed does not match its commitment", member=member)
-    return seed
+    share_bundles: Mapping[MemberIndex, ShareBundle],
+    unmask_bundles: Mapping[MemberIndex, UnmaskBundle],
+    alive: set[MemberIndex],
+    malformed: set[MemberIndex],
+    faults: dict[MemberIndex, Fault],
+) -> dict[MemberIndex, UnmaskBundle]:
+    """The unmask bundles whose every share checks out; the others' publishers are blamed."""
+    accepted = {}
+    for publisher in sorted(unmask_bundles):
+        bundle = unmask_bundles[publisher]
+        if publisher not in alive:
+            raise ConfigError(f"unmask bundle filed under member {publisher}, not a survivor")
+        try:
+            if bundle.publisher != publisher:
+                raise MisaddressedShareError("unmask bundle naming another publisher", member=publisher)
+            check_unmask_bundle(rnd, bundle, share_bundles, alive, malformed=malformed)
+        except (MisaddressedShareError, DoubleRevealError, ShareMismatchError):
+            _blame(faults, publisher, Fault.BAD_UNMASK)
+            continue
+        accepted[publisher] = bundle
+    return accepted
 
 
-def _mask_key(
-    rnd: SecAggRound, member: MemberIndex, revealed: dict[tuple[int, ShareKind], list[Share]]
-) -> bytes:
-    shares = _shares(rnd, member, ShareKind.MASK_KEY, revealed)
-    mask_sk = _secret_bytes(reconstruct_secret(shares, rnd.threshold), member)
-    if public_key(mask_sk) != rnd.public_keys(member).mask_pk:
-        raise ShareMismatchError("reconstructed mask key does not match the advertised key", member=member)
-    return mask_sk
+def _valid_shares(
+    points: Mapping[tuple[MemberIndex, ShareKind], Sequence[PublicKey]],
+    accepted: Mapping[MemberIndex, UnmaskBundle],
+    faults: dict[MemberIndex, Fault],
+) -> dict[tuple[MemberIndex, ShareKind], list[Share]]:
+    """The revealed shares on their dealers' polynomials, by dealer and kind; the dealers of others blamed."""
+    revealed: dict[tuple[MemberIndex, ShareKind], list[Share]] = {}
+    for publisher in sorted(accepted):
+        for s in accepted[publisher].shares:
+            revealed.setdefault((s.owner, s.kind), []).append(Share(publisher + 1, s.value))
+    valid = {}
+    for (owner, kind), shares in sorted(revealed.items()):
+        verdicts = verify_shares(points[owner, kind], shares)
+        if not all(verdicts):
+            _blame(faults, owner, Fault.BAD_DEALING)
+        valid[owner, kind] = [s for s, ok in zip(shares, verdicts, strict=True) if ok]
+    return valid
 
 
-__all__ = ["require_recoverable", "unmask_aggregate"]
+def _recover(
+    rnd: SecAggRound,
+    dealer: MemberIndex,
+    kind: ShareKind,
+    points: Mapping[tuple[MemberIndex, ShareKind], Sequence[PublicKey]],
+    valid: Mapping[tuple[MemberIndex, ShareKind], list[Share]],
+    faults: dict[MemberIndex, Fault],
+) -> bytes | None:
+    """The dealer's secret of ``kind`` from ``t`` valid shares, checked against ``C_0``; ``None`` if short."""
+    shares = valid.get((dealer, kind), [])
+    if len(shares) < rnd.threshold:
+        return None
+    secret = reconstruct_secret(shares, rnd.threshold)
+    if not secret_matches(points[dealer, kind], secret):  # unreachable if the shares verified
+        _blame(faults, dealer, Fault.BAD_DEALING)
+        return None
+    return secret.to_bytes(SECRET_BYTES, "big")
+
+
+def _blame(faults: dict[MemberIndex, Fault], member: MemberIndex, fault: Fault) -> None:
+    faults[member] = faults[member] | fault if member in faults else fault
+
+
+def _sorted(faults: Mapping[MemberIndex, Fault]) -> Mapping[MemberIndex, Fault]:
+    return MappingProxyType(dict(sorted(faults.items())))
+
+
+__all__ = ["Fault", "UnmaskResult", "require_recoverable", "unmask_aggregate"]

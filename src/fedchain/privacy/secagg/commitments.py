@@ -1,20 +1,20 @@
-"""Commitments published in clear in a share bundle, so that revealed secrets can be checked one by one.
+"""Hash commitments to each dealt share, published in clear in a share bundle.
 
-* For every recipient ``j`` of member ``i``'s shares, one commitment per share kind::
+For every recipient ``j`` of member ``i``'s shares, one commitment per share kind::
 
-      sha256("fedchain-secagg/1 share-commitment" || context || kind || i || j || y)
+    sha256("fedchain-secagg/1 share-commitment" || context || kind || i || j || y)
 
-  where ``y`` is the share's 66-byte value. An unmask bundle reveals one kind of share per member, so each
-  kind has its own commitment and a single revealed share is checked on its own.
-* For the self-mask seed ``b_i``::
+where ``y`` is the share's 32-byte value. They bind what the dealer dealt to each recipient, which the
+Feldman commitments of :mod:`~fedchain.privacy.secagg.feldman` (one polynomial for all recipients) cannot:
+when a revealed share is checked,
 
-      sha256("fedchain-secagg/1 self-seed-commitment" || context || i || b_i)
+* one that fails its hash commitment was altered by the member that revealed it (evidence against it);
+* one that matches its hash commitment but fails the Feldman check is what the dealer dealt, off its own
+  polynomial (evidence against the dealer).
 
-  so a seed reconstructed from shares is checked before its mask is removed. (A reconstructed mask private
-  key needs no commitment: its public key must equal the one advertised on-chain.)
-
-The committed values are uniformly random (a share of a polynomial with random coefficients) or 256-bit
-random secrets, so these hashes reveal nothing that could be tested by guessing.
+An unmask bundle reveals shares one by one, so each kind has its own commitment and each share is checked
+on its own. The committed values are uniform field elements (shares of polynomials with random
+coefficients), so these hashes reveal nothing that could be tested by guessing.
 
 Examples
 --------
@@ -35,7 +35,7 @@ from fedchain.privacy.secagg.kdf import VERSION, RoundContext
 from fedchain.privacy.secagg.shamir import encode_element
 
 COMMITMENT_BYTES = 32
-"""Length of a commitment (a SHA-256 digest)."""
+"""Length of a hash commitment (a SHA-256 digest)."""
 
 
 class ShareKind(IntEnum):
@@ -45,7 +45,8 @@ class ShareKind(IntEnum):
     """A share of the self-mask seed ``b_i``: revealed when ``i`` survives."""
 
     MASK_KEY = 2
-    """A share of the mask private key ``mask_sk_i``: revealed when ``i`` dropped out."""
+    """A share of the mask private key ``mask_sk_i``: revealed when ``i`` dropped out (or, as well as the
+    self-seed share, when ``i`` survived with a provably malformed masked vector)."""
 
 
 def share_commitment(
@@ -64,9 +65,4 @@ def share_commitment(
     return hashlib.sha256(data).digest()
 
 
-def self_seed_commitment(context: RoundContext, member: MemberIndex, seed: bytes) -> bytes:
-    """The commitment to ``member``'s 32-byte self-mask seed."""
-    return hashlib.sha256(VERSION + b" self-seed-commitment" + context.digest + u32(member) + seed).digest()
-
-
-__all__ = ["COMMITMENT_BYTES", "ShareKind", "self_seed_commitment", "share_commitment"]
+__all__ = ["COMMITMENT_BYTES", "ShareKind", "share_commitment"]

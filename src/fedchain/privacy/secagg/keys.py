@@ -2,8 +2,12 @@
 
 A member draws both pairs fresh for every round and advertises the two 32-byte public keys on-chain
 (``advertiseKeys(task, round, maskPk, encPk)``). Private and public keys are raw 32-byte strings, as RFC 7748
-defines them: a private key is any 32 bytes (clamped when used), which is what the member Shamir-shares so
-that a dropped member's pairwise masks can be removed.
+defines them: X25519 accepts any 32 bytes as a private key (clamped when used). The mask private key is also
+what the member Feldman-shares (:mod:`~fedchain.privacy.secagg.feldman`) so that a dropped member's pairwise
+masks can be removed, and a shared secret must be a scalar of secp256k1: read big-endian, the mask private
+key must be in ``[1, q)``. :meth:`RoundKeys.generate` draws it so (by rejection, see
+:func:`~fedchain.privacy.secagg.shamir.random_secret`); the clamped X25519 scalar of a key uniform on
+``[1, q)`` is as good as that of uniform bytes (the two distributions are ``2**-128`` apart).
 
 Examples
 --------
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
 from fedchain.exceptions import InvalidKeyError
+from fedchain.privacy.secagg.shamir import GROUP_ORDER, random_secret
 
 KEY_BYTES = 32
 """Length of an X25519 private key, public key and shared secret."""
@@ -153,9 +158,15 @@ class RoundKeys:
     Attributes
     ----------
     mask_sk
-        Agrees the pairwise mask seeds with the neighbours' ``mask_pk``.
+        Agrees the pairwise mask seeds with the neighbours' ``mask_pk``; Feldman-shared, so its big-endian
+        value is in ``[1, q)`` (``q`` the order of secp256k1).
     enc_sk
-        Agrees the keys that encrypt Shamir shares with the neighbours' ``enc_pk``.
+        Agrees the keys that encrypt Shamir shares with the neighbours' ``enc_pk``; any 32 bytes.
+
+    Raises
+    ------
+    InvalidKeyError
+        A key that is not 32 bytes, or a mask key whose big-endian value is 0 or at least ``q``.
     """
 
     mask_sk: bytes
@@ -164,21 +175,36 @@ class RoundKeys:
     def __post_init__(self) -> None:
         _private(self.mask_sk)
         _private(self.enc_sk)
+        if not 0 < int.from_bytes(self.mask_sk, "big") < GROUP_ORDER:
+            raise InvalidKeyError("a mask private key must be in [1, q) read big-endian")
 
     @classmethod
     def generate(cls) -> RoundKeys:
-        """Two fresh key pairs from the operating system's CSPRNG.
+        """Two fresh key pairs from the operating system's CSPRNG; the mask key drawn in ``[1, q)``.
 
         Examples
         --------
         >>> RoundKeys.generate() == RoundKeys.generate()
         False
         """
-        return cls(os.urandom(KEY_BYTES), os.urandom(KEY_BYTES))
+        return cls(random_secret(), os.urandom(KEY_BYTES))
 
     @classmethod
     def from_private_bytes(cls, mask_sk: bytes, enc_sk: bytes) -> RoundKeys:
-        """Keys from stored private bytes (a restarted node, or fixed test vectors)."""
+        """Keys from stored private bytes (a restarted node, or fixed test vectors).
+
+        Raises
+        ------
+        InvalidKeyError
+            See the class: in particular a mask key that is 0 or at least ``q`` read big-endian.
+
+        Examples
+        --------
+        >>> RoundKeys.from_private_bytes(b"\\xff" * 32, bytes(32))
+        Traceback (most recent call last):
+        ...
+        fedchain.exceptions.InvalidKeyError: a mask private key must be in [1, q) read big-endian
+        """
         return cls(bytes(mask_sk), bytes(enc_sk))
 
     @property

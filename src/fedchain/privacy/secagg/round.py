@@ -4,14 +4,22 @@ After the advertise phase everybody holds the same chain data: the round's conte
 each member advertised (``KeysAdvertised`` events). :meth:`SecAggRound.create` turns them into the graph over
 the advertisers and the threshold; every other function of the protocol takes the resulting object.
 
+An advertiser whose key is of low order (every X25519 exchange with it would be all zeros) is left out of
+the round and listed in :attr:`SecAggRound.skipped`: one bad advertiser cannot stop the round for everyone,
+and everyone leaves out the same members since the keys are on-chain.
+
 Examples
 --------
 >>> from fedchain.privacy.secagg.kdf import RoundContext
->>> from fedchain.privacy.secagg.keys import RoundKeys
+>>> from fedchain.privacy.secagg.keys import PublicKeys, RoundKeys
 >>> keys = {m: RoundKeys.from_private_bytes(bytes([m]) * 32, bytes([m + 9]) * 32).public for m in (1, 2, 4)}
 >>> rnd = SecAggRound.create(RoundContext(1, bytes(20), 1, 1), bytes(32), keys)
->>> rnd.members, rnd.graph.degree, rnd.threshold
-((1, 2, 4), 2, 2)
+>>> rnd.members, rnd.graph.degree, rnd.threshold, rnd.skipped
+((1, 2, 4), 2, 2, ())
+>>> keys[7] = PublicKeys(bytes(32), keys[1].enc_pk)  # u = 0: a low-order mask key
+>>> rnd = SecAggRound.create(RoundContext(1, bytes(20), 1, 1), bytes(32), keys)
+>>> rnd.members, rnd.skipped
+((1, 2, 4), (7,))
 """
 
 from __future__ import annotations
@@ -41,16 +49,21 @@ class SecAggRound:
         Shares needed to reconstruct a secret, ``1 <= t <= graph.degree``.
     keys
         The advertised public keys, aligned with ``graph.members``.
+    skipped
+        The advertisers left out of the round for a low-order key, ascending.
     """
 
     context: RoundContext
     graph: NeighbourGraph
     threshold: int
     keys: tuple[PublicKeys, ...]
+    skipped: tuple[MemberIndex, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.keys) != len(self.graph.members):
             raise ConfigError("one advertised key pair per member of the graph is needed")
+        if any(m in self.graph for m in self.skipped) or list(self.skipped) != sorted(set(self.skipped)):
+            raise ConfigError("skipped advertisers must be ascending and outside the graph")
         if type(self.threshold) is not int or not 1 <= self.threshold <= self.graph.degree:
             raise ConfigError(f"threshold must be an int in [1, {self.graph.degree}], not {self.threshold!r}")
 
@@ -75,24 +88,29 @@ class SecAggRound:
         config
             The task's degree and threshold.
 
+        Returns
+        -------
+        SecAggRound
+            The round over the advertisers with usable keys; the others are in :attr:`skipped`.
+
         Raises
         ------
         ConfigError
-            Fewer than two members, a bad seed, member index or configuration.
-        InvalidKeyError
-            An advertised key of low order (``member`` names the advertiser; a caller may leave it out).
+            Fewer than two members with usable keys, a bad seed, member index or configuration.
         """
-        members = sorted(advertised)
-        degree, threshold = config.resolve(len(members))
-        for member in members:
+        members, skipped = [], []
+        for member in sorted(advertised):
             keys = advertised[member]
             try:
                 check_public_key(keys.mask_pk)
                 check_public_key(keys.enc_pk)
-            except InvalidKeyError as exc:
-                raise InvalidKeyError(f"member {member} advertised a low-order key", member=member) from exc
+            except InvalidKeyError:
+                skipped.append(member)  # a low-order key: left out, so it cannot stop the round
+                continue
+            members.append(member)
+        degree, threshold = config.resolve(len(members))
         graph = neighbour_graph(seed, members, degree)
-        return cls(context, graph, threshold, tuple(advertised[m] for m in members))
+        return cls(context, graph, threshold, tuple(advertised[m] for m in members), tuple(skipped))
 
     @property
     def members(self) -> tuple[MemberIndex, ...]:
@@ -105,11 +123,12 @@ class SecAggRound:
         Raises
         ------
         ConfigError
-            ``member`` did not advertise keys this round.
+            ``member`` did not advertise keys this round, or was skipped for a low-order key.
         """
         position = self.graph.position(member)
         if position is None:
-            raise ConfigError(f"member {member!r} did not advertise keys this round")
+            why = "was skipped for a low-order key" if member in self.skipped else "did not advertise keys"
+            raise ConfigError(f"member {member!r} {why} this round")
         return self.keys[position]
 
     def neighbours(self, member: MemberIndex) -> tuple[MemberIndex, ...]:
