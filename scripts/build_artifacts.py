@@ -1,7 +1,8 @@
 """Compile contracts/ with forge and write the deployable artifacts the runtime uses.
 
 Writes ``src/fedchain/contracts/<Name>.json`` (``contractName``, ``abi``, ``bytecode``,
-``deployedBytecode``) for every concrete contract in ``contracts/src/*.sol`` and a ``manifest.json`` with
+``deployedBytecode``, ``linkReferences``) for every concrete contract in ``contracts/src/*.sol`` and every
+library it links to (the coordinator's logic libraries), and a ``manifest.json`` with
 the compiler settings and the sha256 of every source file. The runtime never needs a compiler;
 ``tests/test_artifacts.py`` recompiles and fails when the committed artifacts differ from the sources.
 
@@ -71,23 +72,38 @@ def referenced_enums(abi: list[dict[str, Any]], enums: dict[str, list[str]]) -> 
     return {name: enums[name] for name in sorted(found)}
 
 
+def _artifact(forge_out: Path, source: Path, name: str, enums: dict[str, list[str]]) -> dict[str, Any]:
+    data = json.loads((forge_out / source.name / f"{name}.json").read_text())
+    return {
+        "contractName": name,
+        "sourceName": str(source.relative_to(ROOT)),
+        "abi": data["abi"],
+        "bytecode": data["bytecode"]["object"],
+        "deployedBytecode": data["deployedBytecode"]["object"],
+        "linkReferences": data["bytecode"].get("linkReferences", {}),
+        "enums": referenced_enums(data["abi"], enums),
+    }
+
+
 def collect(forge_out: Path) -> dict[str, dict[str, Any]]:
+    """The concrete contracts of ``contracts/src/*.sol`` and every library their bytecode links to.
+
+    A linked library (external functions, deployed once) appears in its user's ``linkReferences`` as
+    ``{source: {name: [{start, length}]}}``: byte offsets in the creation bytecode where its address goes.
+    """
     artifacts: dict[str, dict[str, Any]] = {}
     enums = enum_definitions()
-    for src in concrete_sources():
-        name = src.stem
-        data = json.loads((forge_out / src.name / f"{name}.json").read_text())
-        bytecode = data["bytecode"]["object"]
-        if bytecode in ("", "0x"):
+    pending: list[tuple[Path, str, str]] = [(src, src.stem, "contract") for src in concrete_sources()]
+    while pending:
+        source, name, kind = pending.pop()
+        if name in artifacts:
+            continue
+        art = {**_artifact(forge_out, source, name, enums), "kind": kind}
+        if art["bytecode"] in ("", "0x"):
             continue  # abstract contract or interface
-        artifacts[name] = {
-            "contractName": name,
-            "sourceName": f"contracts/src/{src.name}",
-            "abi": data["abi"],
-            "bytecode": bytecode,
-            "deployedBytecode": data["deployedBytecode"]["object"],
-            "enums": referenced_enums(data["abi"], enums),
-        }
+        artifacts[name] = art
+        for linked_source, libraries in art["linkReferences"].items():
+            pending += [(CONTRACTS / linked_source, library, "library") for library in libraries]
     return artifacts
 
 

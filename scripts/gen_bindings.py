@@ -316,6 +316,8 @@ def generate() -> dict[Path, str]:
         if art.name == "manifest.json":
             continue
         data = json.loads(art.read_text())
+        if data.get("kind") == "library":
+            continue  # linked libraries run inside their user (the coordinator), whose ABI has their events
         name = data["contractName"]
         names.append(name)
         abis[name] = data["abi"]

@@ -108,7 +108,10 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(t.aggregatorBond, BOND);
         assertEq(t.nonRevealSlash, NR_SLASH);
         assertEq(t.disputeSlash, D_SLASH);
+        assertEq(t.skipSlash, SKIP_SLASH);
+        assertEq(t.bondDeposit, 0);
         assertEq(t.durations.challenge, T);
+        assertEq(t.durations.idle, 0);
         assertFalse(t.closed);
         assertEq(vault.poolOf(id), POOL);
         assertEq(token.balanceOf(address(vault)), POOL);
@@ -131,7 +134,7 @@ contract CoordinatorTest is CoordinatorBase {
     }
 
     function test_RevertWhen_CreateTaskInvalidParams() public {
-        for (uint256 field; field < 16; ++field) {
+        for (uint256 field; field < 17; ++field) {
             ICoordinator.TaskParams memory p = _params(SECAGG, 4, 2);
             if (field == 0) p.specHash = 0;
             else if (field == 1) p.initialModelHash = 0;
@@ -148,8 +151,9 @@ contract CoordinatorTest is CoordinatorBase {
             else if (field == 12) p.durations.commit = 0;
             else if (field == 13) p.durations.challenge = 0;
             else if (field == 14) p.durations.advertise = 0;
-            else p.durations.unmask = 0;
-            uint256[16] memory expected = [uint256(0), 1, 3, 4, 5, 5, 6, 7, 8, 9, 10, 13, 14, 14, 14, 14];
+            else if (field == 15) p.durations.unmask = 0;
+            else p.skipSlash = uint256(type(uint128).max) + 1;
+            uint256[17] memory expected = [uint256(0), 1, 3, 4, 5, 5, 6, 7, 8, 9, 10, 13, 14, 14, 14, 14, 15];
             _assertRevert(
                 0,
                 owner,
@@ -236,7 +240,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_CloseTaskDuringRound() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        coord.openRound(id);
+        _open(id);
         _assertRevert(
             id,
             owner,
@@ -382,7 +386,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_Join_DuringRoundWaitsForNextRound() public {
         uint256 id = _setupTask(PLAIN, 2, 5, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address late = _member(7);
         _join(id, late);
         assertEq(coord.memberActivity(id, late).index, 2);
@@ -452,7 +456,7 @@ contract CoordinatorTest is CoordinatorBase {
         coord.leave(id);
     }
 
-    function test_RevertWhen_LeaveWithPendingNonRevealSlash() public {
+    function test_RevertWhen_LeaveWithPendingAbsenceSlash() public {
         uint256 id = _setupTask(PLAIN, 3, 3, 2);
         uint256 r = _roundWithNonRevealer(id, _member(2));
         _assertRevert(
@@ -461,12 +465,13 @@ contract CoordinatorTest is CoordinatorBase {
             abi.encodeCall(coord.leave, (id)),
             abi.encodeWithSelector(ICoordinator.CoordinatorSlashPending.selector, id, _member(2), r)
         );
-        (uint256 nr, uint256 dr) = coord.pendingSlash(id, _member(2));
+        (uint256 nr, uint256 dr, uint256 fr) = coord.pendingSlash(id, _member(2));
         assertEq(nr, r);
         assertEq(dr, 0);
+        assertEq(fr, 0);
         vm.prank(stranger);
-        coord.slashNonRevealer(id, r, _member(2));
-        (nr,) = coord.pendingSlash(id, _member(2));
+        coord.slashAbsent(id, r, _member(2));
+        (nr,,) = coord.pendingSlash(id, _member(2));
         assertEq(nr, 0);
         vm.prank(_member(2));
         coord.leave(id);
@@ -509,7 +514,7 @@ contract CoordinatorTest is CoordinatorBase {
         address culprit = _member(2);
         uint256 r = _roundWithNonRevealer(id, culprit);
         vm.prank(stranger);
-        coord.slashNonRevealer(id, r, culprit);
+        coord.slashAbsent(id, r, culprit);
         assertTrue(coord.memberActivity(id, culprit).suspended);
         vm.prank(stranger);
         coord.evict(id, culprit);
@@ -520,7 +525,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_EvictDuringRoundOrNonMember() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        coord.openRound(id);
+        _open(id);
         vm.prank(_member(0));
         ledger.revokeConsent(_consentRef(_member(0)));
         _assertRevert(
@@ -539,25 +544,37 @@ contract CoordinatorTest is CoordinatorBase {
 
     // ================================================================== openRound
 
-    function test_OpenRound_RecordsCohortSeedAndDeadline() public {
+    function test_OpenRound_RecordsDeadlineLocksBondAndDrawsSeedLater() public {
         uint256 id = _setupTask(PLAIN, 7, 3, 2);
-        bytes32 seed = keccak256(abi.encode(block.prevrandao, id, uint256(1)));
         vm.expectEmit(address(coord));
-        emit ICoordinator.RoundOpened(id, 1, seed, 7, uint256(seed) % 7, 3, ICoordinator.Phase.Commit, block.timestamp + T);
+        emit ICoordinator.RoundOpened(id, 1, 7, 3, ICoordinator.Phase.Commit, block.timestamp + T, BOND);
         uint256 r = coord.openRound(id);
+        uint256 openBlock = block.number;
         assertEq(r, 1);
         ICoordinator.Round memory rd = coord.round(id, r);
         assertEq(uint256(rd.phase), uint256(ICoordinator.Phase.Commit));
-        assertEq(rd.seed, seed);
-        assertEq(rd.revealDigest, seed);
+        assertEq(uint256(rd.reached), uint256(ICoordinator.Phase.Commit));
+        assertEq(rd.seed, bytes32(0), "no seed in the opening block: its hash is not known yet");
+        assertEq(rd.openBlock, openBlock);
+        assertEq(rd.revealDigest, keccak256(abi.encode(id, r)));
         assertEq(rd.memberCount, 7);
         assertEq(rd.cohortSize, 3);
-        assertEq(rd.cohortStart, uint256(seed) % 7);
         assertEq(rd.eligible, 3);
         assertEq(rd.deadline, block.timestamp + T);
         assertEq(rd.openedAt, block.timestamp);
+        assertEq(rd.endedAt, 0);
         assertEq(rd.baseModelHash, MODEL0);
+        assertEq(rd.bond, BOND);
+        assertEq(coord.task(id).bondDeposit, DEPOSIT - BOND, "bond locked in the round");
+        assertEq(vault.bondOf(id), DEPOSIT, "still in the vault");
+        vm.roll(block.number + 1);
+        bytes32 seed = keccak256(abi.encode(blockhash(openBlock), id, r));
+        assertEq(coord.round(id, r).seed, seed, "the view computes it once it can be drawn");
         assertEq(_cohort(id, r).length, 3);
+        vm.expectEmit(address(coord));
+        emit ICoordinator.SeedDrawn(id, r, seed);
+        coord.advance(id);
+        assertEq(coord.round(id, r).seed, seed);
     }
 
     function test_RevertWhen_OpenRoundWithTooFewMembers() public {
@@ -579,7 +596,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_OpenRoundWhileOneIsInProgress() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        coord.openRound(id);
+        _open(id);
         _assertRevert(
             id,
             stranger,
@@ -605,10 +622,10 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_OpenRound_AfterExpiredRoundAbortsIt() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        coord.openRound(id);
+        _open(id);
         vm.warp(block.timestamp + T); // nobody committed: commit closes with 0 actors -> Aborted
         assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Aborted));
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         assertEq(r, 2);
         assertEq(uint256(coord.round(id, 1).phase), uint256(ICoordinator.Phase.Aborted));
     }
@@ -617,7 +634,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_Commit_RecordsAndClosesEarlyWhenAllActed() public {
         uint256 id = _setupTask(PLAIN, 3, 3, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address m = _member(0);
         bytes32 c = coord.computeCommitment(id, r, m, _update(m, r), _salt(m, r));
         vm.expectEmit(address(coord));
@@ -639,7 +656,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_CommitByNonMemberOrOutsideCohort() public {
         uint256 id = _setupTask(PLAIN, 6, 2, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         bytes32 c = keccak256("c");
         _assertRevert(
             id, stranger, abi.encodeCall(coord.commit, (id, r, c)), abi.encodeWithSelector(ICoordinator.CoordinatorNotMember.selector, id, stranger)
@@ -658,7 +675,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_CommitTwiceOrZero() public {
         uint256 id = _setupTask(PLAIN, 3, 3, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address m = _member(0);
         _commit(id, r, m);
         _assertRevert(
@@ -671,7 +688,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_CommitTooLateOrWrongRound() public {
         uint256 id = _setupTask(PLAIN, 3, 3, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commit(id, r, _member(0));
         vm.warp(block.timestamp + T);
         // the expired commit phase is moved forward first, then the commit is refused
@@ -693,11 +710,10 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_Reveal_ChecksCommitmentAndChainsDigest() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commit(id, r, _member(0));
         _commit(id, r, _member(1));
-        bytes32 seed = coord.round(id, r).seed;
-        bytes32 d1 = keccak256(abi.encode(seed, _member(1), _update(_member(1), r)));
+        bytes32 d1 = keccak256(abi.encode(keccak256(abi.encode(id, r)), _member(1), _update(_member(1), r)));
         vm.expectEmit(address(coord));
         emit ICoordinator.UpdateRevealed(id, r, _member(1), _update(_member(1), r), 100, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi", d1);
         _reveal(id, r, _member(1));
@@ -712,7 +728,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_RevealDoesNotMatch() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commit(id, r, _member(0));
         _commit(id, r, _member(1));
         address m = _member(0);
@@ -739,7 +755,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_RevealWithoutCommitTwiceOrTooEarly() public {
         uint256 id = _setupTask(PLAIN, 3, 3, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commit(id, r, _member(0));
         address m = _member(0);
         _assertRevert(
@@ -768,7 +784,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevealClose_AbortsBelowMinRevealers() public {
         uint256 id = _setupTask(PLAIN, 3, 3, 3);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commitAll(id, r, _cohort(id, r));
         _reveal(id, r, _member(0));
         _reveal(id, r, _member(1));
@@ -776,22 +792,31 @@ contract CoordinatorTest is CoordinatorBase {
         vm.expectEmit(address(coord));
         emit ICoordinator.PhaseAdvanced(id, r, ICoordinator.Phase.Aborted, 0, 0);
         assertEq(uint256(coord.advance(id)), uint256(ICoordinator.Phase.Aborted));
-        // nobody is slashed for an aborted round
+        // aborting is not free: the member that committed and did not reveal caused it, and is slashable
+        (uint256 nr,,) = coord.pendingSlash(id, _member(2));
+        assertEq(nr, r);
+        _assertRevert(
+            id,
+            _member(2),
+            abi.encodeCall(coord.leave, (id)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorSlashPending.selector, id, _member(2), r)
+        );
+        vm.prank(stranger);
+        coord.slashAbsent(id, r, _member(2));
+        // the revealers are not, and leave freely
         _assertRevert(
             id,
             stranger,
-            abi.encodeCall(coord.slashNonRevealer, (id, r, _member(2))),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Finalized, ICoordinator.Phase.Aborted)
+            abi.encodeCall(coord.slashAbsent, (id, r, _member(0))),
+            abi.encodeWithSelector(ICoordinator.CoordinatorNoEvidence.selector, id, r, _member(0))
         );
-        (uint256 nr,) = coord.pendingSlash(id, _member(2));
-        assertEq(nr, 0);
-        vm.prank(_member(2));
+        vm.prank(_member(0));
         coord.leave(id);
     }
 
     function test_CommitClose_AbortsEarlyWhenTooFewCommitted() public {
         uint256 id = _setupTask(PLAIN, 3, 3, 2);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commit(id, r, _member(0));
         vm.warp(block.timestamp + T);
         assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Aborted));
@@ -800,9 +825,9 @@ contract CoordinatorTest is CoordinatorBase {
 
     // ================================================================== aggregate
 
-    function test_SubmitAggregate_PostsBondAndOpensChallenge() public {
+    function test_SubmitAggregate_OpensChallengeWithTheLockedBond() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address[] memory cohort = _cohort(id, r);
         _commitAll(id, r, cohort);
         _revealAll(id, r, cohort);
@@ -814,8 +839,8 @@ contract CoordinatorTest is CoordinatorBase {
         );
         vm.prank(aggregator);
         coord.submitAggregate(id, r, agg);
-        assertEq(token.balanceOf(aggregator), before - BOND);
-        assertEq(vault.bondOf(id), BOND);
+        assertEq(token.balanceOf(aggregator), before, "the bond was locked at openRound, nothing moves now");
+        assertEq(vault.bondOf(id), DEPOSIT);
         ICoordinator.Round memory rd = coord.round(id, r);
         assertEq(uint256(rd.phase), uint256(ICoordinator.Phase.Challenge));
         assertEq(rd.deadline, block.timestamp + T);
@@ -828,7 +853,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_SubmitAggregateInvalid() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address[] memory cohort = _cohort(id, r);
         _commitAll(id, r, cohort);
         ICoordinator.Aggregate memory agg = _aggregate(id, r, keccak256("root"), REWARD);
@@ -863,18 +888,16 @@ contract CoordinatorTest is CoordinatorBase {
             abi.encodeWithSelector(ICoordinator.CoordinatorDigestMismatch.selector, id, r, good, keccak256("stale"))
         );
         agg.revealDigest = good;
+        // a failure report (no model) pays nothing and names its report
         agg.modelHash = 0;
         _assertRevert(
             id, aggregator, abi.encodeCall(coord.submitAggregate, (id, r, agg)), abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
         );
-        agg.modelHash = keccak256("m");
-        vm.prank(aggregator);
-        token.approve(address(vault), BOND - 1);
+        agg.rewardsRoot = 0;
+        agg.rewardTotal = 0;
+        agg.metricsHash = 0;
         _assertRevert(
-            id,
-            aggregator,
-            abi.encodeCall(coord.submitAggregate, (id, r, agg)),
-            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(vault), BOND - 1, BOND)
+            id, aggregator, abi.encodeCall(coord.submitAggregate, (id, r, agg)), abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
         );
     }
 
@@ -884,7 +907,7 @@ contract CoordinatorTest is CoordinatorBase {
         uint256 id = _createTask(p);
         _fund(aggregator, 10 * BOND);
         _joinMany(id, 2);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commitAll(id, r, _cohort(id, r));
         _revealAll(id, r, _cohort(id, r));
         ICoordinator.Aggregate memory agg = _aggregate(id, r, keccak256("root"), REWARD / 2 + 1);
@@ -898,7 +921,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_AggregateDeadline_AbortsRound() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commitAll(id, r, _cohort(id, r));
         _revealAll(id, r, _cohort(id, r));
         vm.warp(block.timestamp + T);
@@ -911,12 +934,19 @@ contract CoordinatorTest is CoordinatorBase {
         );
         coord.advance(id);
         assertEq(uint256(coord.round(id, r).phase), uint256(ICoordinator.Phase.Aborted));
+        // no aggregate by the deadline: the bond locked in the round goes to the pool when it is settled
+        uint256 poolBefore = vault.poolOf(id);
+        vm.expectEmit(address(coord));
+        emit ICoordinator.BondSettled(id, r, BOND, true);
         assertEq(coord.openRound(id), 2);
+        assertEq(vault.poolOf(id), poolBefore + BOND);
+        assertEq(coord.round(id, r).bond, 0);
+        assertEq(coord.task(id).bondDeposit, DEPOSIT - 2 * BOND, "one forfeited, one locked in round 2");
     }
 
     function test_RecordExclusion() public {
         uint256 id = _setupTask(PLAIN, 3, 3, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commitAll(id, r, _cohort(id, r));
         _reveal(id, r, _member(0));
         _reveal(id, r, _member(1));
@@ -1022,11 +1052,12 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(uint256(coord.round(id, r).phase), uint256(ICoordinator.Phase.Rejected));
         assertEq(models.versionCount(id), 1, "nothing appended");
         assertEq(vault.poolOf(id), poolBefore + BOND, "bond to the pool");
-        assertEq(vault.bondOf(id), 0);
+        assertEq(vault.bondOf(id), DEPOSIT - BOND, "the rest of the deposit stays");
+        assertEq(coord.task(id).bondDeposit, DEPOSIT - BOND);
         assertEq(token.balanceOf(aggregator), aggBefore);
         assertEq(vault.claimableOf(id), 0);
         // attesters lost
-        (, uint256 dr) = coord.pendingSlash(id, cohort[1]);
+        (, uint256 dr,) = coord.pendingSlash(id, cohort[1]);
         assertEq(dr, r);
         vm.prank(stranger);
         coord.slashLoser(id, r, cohort[1]);
@@ -1120,7 +1151,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_FinalizeTooEarlyOrWrongPhase() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _assertRevert(
             id,
             stranger,
@@ -1149,7 +1180,8 @@ contract CoordinatorTest is CoordinatorBase {
         vm.expectEmit(address(coord));
         emit ICoordinator.RoundFinalized(id, r, keccak256(abi.encode("model", id, r)), 1, per * cohort.length);
         coord.finalize(id, r);
-        assertEq(token.balanceOf(aggregator), aggBefore, "bond returned");
+        assertEq(token.balanceOf(aggregator), aggBefore, "no transfer: the bond returns to the deposit");
+        assertEq(coord.task(id).bondDeposit, DEPOSIT);
         assertEq(vault.claimableOf(id), per * cohort.length);
         assertEq(vault.poolOf(id), POOL - per * cohort.length);
         IModelRegistry.ModelVersion memory v1 = models.head(id);
@@ -1168,22 +1200,27 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(vault.claimableOf(id), 0);
         assertEq(coord.round(id, r).claimed, per * cohort.length);
         // round 2 builds on version 1
-        uint256 r2 = coord.openRound(id);
+        uint256 r2 = _open(id);
         assertEq(coord.round(id, r2).baseModelHash, v1.modelHash);
     }
 
     function test_FullRound_SecAgg() public {
         uint256 id = _setupTask(SECAGG, 4, 3, 2);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.AdvertiseKeys));
         address[] memory cohort = _cohort(id, r);
+        (, uint256 id0) = coord.cohortPosition(id, r, cohort[0]);
+        assertLt(id0, 3, "protocol ids are cohort positions");
         vm.expectEmit(address(coord));
-        emit ICoordinator.KeysAdvertised(id, r, cohort[0], keccak256(abi.encode("mask", cohort[0])), keccak256(abi.encode("enc", cohort[0])));
+        emit ICoordinator.KeysAdvertised(
+            id, r, cohort[0], id0, keccak256(abi.encode("mask", cohort[0])), keccak256(abi.encode("enc", cohort[0]))
+        );
         for (uint256 i; i < cohort.length; ++i) {
             vm.prank(cohort[i]);
             coord.advertiseKeys(id, r, keccak256(abi.encode("mask", cohort[i])), keccak256(abi.encode("enc", cohort[i])));
         }
         assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.ShareKeys));
+        vm.roll(block.number + 1); // the graph seed is the hash of the block that closed the advertise phase
         vm.expectEmit(address(coord));
         emit ICoordinator.KeysShared(id, r, cohort[0], keccak256("shares"), "ipfs://shares");
         for (uint256 i; i < cohort.length; ++i) {
@@ -1214,7 +1251,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_SecAgg_DropoutsShrinkLaterPhases() public {
         uint256 id = _setupTask(SECAGG, 4, 4, 2);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address[] memory cohort = _cohort(id, r);
         for (uint256 i; i < 3; ++i) {
             vm.prank(cohort[i]);
@@ -1223,6 +1260,7 @@ contract CoordinatorTest is CoordinatorBase {
         vm.warp(block.timestamp + T);
         assertEq(uint256(coord.advance(id)), uint256(ICoordinator.Phase.ShareKeys));
         assertEq(coord.round(id, r).eligible, 3);
+        vm.roll(block.number + 1);
         for (uint256 i; i < 2; ++i) {
             vm.prank(cohort[i]);
             coord.shareKeys(id, r, keccak256("s"), "x");
@@ -1237,7 +1275,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_SecAggStepsOutOfOrder() public {
         uint256 id = _setupTask(SECAGG, 3, 3, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address[] memory cohort = _cohort(id, r);
         vm.prank(cohort[0]);
         coord.advertiseKeys(id, r, bytes32(uint256(1)), bytes32(uint256(2)));
@@ -1262,6 +1300,15 @@ contract CoordinatorTest is CoordinatorBase {
             abi.encodeCall(coord.shareKeys, (id, r, keccak256("s"), "x")),
             abi.encodeWithSelector(ICoordinator.CoordinatorNotEligible.selector, id, r, cohort[2])
         );
+        // sharing in the block that closes the advertise phase: the graph seed does not exist yet
+        _assertRevert(
+            id,
+            cohort[0],
+            abi.encodeCall(coord.shareKeys, (id, r, keccak256("s"), "x")),
+            abi.encodeWithSelector(ICoordinator.CoordinatorSeedPending.selector, id, r)
+        );
+        coord.advance(id);
+        vm.roll(block.number + 1);
         vm.prank(cohort[0]);
         coord.shareKeys(id, r, keccak256("s"), "x");
         _assertRevert(
@@ -1304,7 +1351,7 @@ contract CoordinatorTest is CoordinatorBase {
             _fund(aggregator, 10 * BOND);
             _join(id, _member(10 * k + 1));
             _join(id, _member(10 * k + 2));
-            coord.openRound(id);
+            _open(id);
             assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Commit));
             (uint256 r,,) = _fullRoundAfterOpen(id);
             assertEq(uint256(coord.round(id, r).phase), uint256(ICoordinator.Phase.Finalized));
@@ -1365,7 +1412,7 @@ contract CoordinatorTest is CoordinatorBase {
     function test_RevertWhen_ClaimExceedsRoundTotal() public {
         // an aggregator whose leaves sum to more than rewardTotal cannot make the round pay more than rewardTotal
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address[] memory cohort = _cohort(id, r);
         _commitAll(id, r, cohort);
         _revealAll(id, r, cohort);
@@ -1412,10 +1459,12 @@ contract CoordinatorTest is CoordinatorBase {
         hook.approve(address(vault), BOND);
         vm.prank(owner);
         uint256 id = coord.createTask(_params(PLAIN, 1, 1));
+        vm.prank(aggregator);
+        coord.depositBond(id, BOND);
         _grantConsent(m);
         vm.prank(m);
         coord.join(id, STAKE, _dataset(m), _consentRef(m));
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commit(id, r, m);
         _reveal(id, r, m);
         address[] memory paid = new address[](2);
@@ -1436,11 +1485,11 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(vault.claimableOf(id), 10e18);
     }
 
-    // ================================================================== non-reveal slashing
+    // ================================================================== absence slashing
 
     /// @dev A finalized round in which `culprit` committed and did not reveal.
     function _roundWithNonRevealer(uint256 id, address culprit) internal returns (uint256 r) {
-        r = coord.openRound(id);
+        r = _open(id);
         address[] memory cohort = _cohort(id, r);
         _commitAll(id, r, cohort);
         address[] memory paid = new address[](cohort.length - 1);
@@ -1458,15 +1507,15 @@ contract CoordinatorTest is CoordinatorBase {
         coord.finalize(id, r);
     }
 
-    function test_SlashNonRevealer_PaysBountyAndPool() public {
+    function test_SlashAbsent_NonRevealerPaysBountyAndPool() public {
         uint256 id = _setupTask(PLAIN, 3, 3, 2);
         address culprit = _member(2);
         uint256 r = _roundWithNonRevealer(id, culprit);
         uint256 poolBefore = vault.poolOf(id);
         vm.expectEmit(address(coord));
-        emit ICoordinator.NonRevealerSlashed(id, r, culprit, stranger, NR_SLASH);
+        emit ICoordinator.AbsenteeSlashed(id, r, culprit, stranger, ICoordinator.Phase.Reveal, NR_SLASH);
         vm.prank(stranger);
-        coord.slashNonRevealer(id, r, culprit);
+        coord.slashAbsent(id, r, culprit);
         assertEq(token.balanceOf(stranger), NR_SLASH / 2);
         assertEq(vault.poolOf(id), poolBefore + NR_SLASH - NR_SLASH / 2);
         assertEq(vault.stakeOf(id, culprit), STAKE - NR_SLASH);
@@ -1475,17 +1524,17 @@ contract CoordinatorTest is CoordinatorBase {
         _assertRevert(
             id,
             stranger,
-            abi.encodeCall(coord.slashNonRevealer, (id, r, culprit)),
+            abi.encodeCall(coord.slashAbsent, (id, r, culprit)),
             abi.encodeWithSelector(ICoordinator.CoordinatorAlreadySlashed.selector, id, r, culprit)
         );
         _assertRevert(
             id,
             stranger,
-            abi.encodeCall(coord.slashNonRevealer, (id, r, _member(0))),
+            abi.encodeCall(coord.slashAbsent, (id, r, _member(0))),
             abi.encodeWithSelector(ICoordinator.CoordinatorNoEvidence.selector, id, r, _member(0))
         );
         // a suspended member may not commit in later rounds
-        uint256 r2 = coord.openRound(id);
+        uint256 r2 = _open(id);
         _assertRevert(
             id,
             culprit,
@@ -1494,7 +1543,7 @@ contract CoordinatorTest is CoordinatorBase {
         );
     }
 
-    function test_RevertWhen_CommitWithPendingNonRevealSlash() public {
+    function test_RevertWhen_CommitWithPendingAbsenceSlash() public {
         ICoordinator.TaskParams memory p = _params(PLAIN, 3, 2);
         p.nonRevealSlash = 1; // keeps the culprit above requiredStake after the slash
         uint256 id = _createTask(p);
@@ -1503,7 +1552,7 @@ contract CoordinatorTest is CoordinatorBase {
         address culprit = _member(2);
         _join(id, culprit, STAKE + 1);
         uint256 r = _roundWithNonRevealer(id, culprit);
-        uint256 r2 = coord.openRound(id);
+        uint256 r2 = _open(id);
         _assertRevert(
             id,
             culprit,
@@ -1511,7 +1560,7 @@ contract CoordinatorTest is CoordinatorBase {
             abi.encodeWithSelector(ICoordinator.CoordinatorSlashPending.selector, id, culprit, r)
         );
         vm.prank(culprit);
-        coord.slashNonRevealer(id, r, culprit); // self-report: loses the pool half
+        coord.slashAbsent(id, r, culprit); // self-report: loses the pool half
         assertFalse(coord.memberActivity(id, culprit).suspended);
         _commit(id, r2, culprit);
     }
@@ -1523,7 +1572,7 @@ contract CoordinatorTest is CoordinatorBase {
         coord.closeTask(id);
         uint256 ownerBefore = token.balanceOf(owner);
         vm.prank(stranger);
-        coord.slashNonRevealer(id, r, _member(1));
+        coord.slashAbsent(id, r, _member(1));
         assertEq(token.balanceOf(owner), ownerBefore + NR_SLASH - NR_SLASH / 2);
         assertEq(vault.poolOf(id), 0);
     }
@@ -1532,7 +1581,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_CurrentPhase_AccountsForExpiredDeadlines() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         _commitAll(id, r, _cohort(id, r));
         assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Reveal));
         _reveal(id, r, _member(0));
@@ -1574,7 +1623,7 @@ contract CoordinatorTest is CoordinatorBase {
     {
         vm.assume(updateHash != otherUpdate || salt != otherSalt);
         uint256 id = _setupTask(PLAIN, 1, 1, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address m = _member(0);
         bytes32 c = coord.computeCommitment(id, r, m, updateHash, salt);
         vm.prank(m);
@@ -1590,12 +1639,14 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(coord.memberActivity(id, m).revealed, r);
     }
 
-    function testFuzz_CohortIsExactlyCOnChain(uint8 n, uint8 cohortSize, bytes32 randao) public {
+    function testFuzz_CohortIsExactlyCOnChain(uint8 n, uint8 cohortSize, bytes32 openBlockHash) public {
         n = uint8(bound(n, 1, 24));
         cohortSize = uint8(bound(cohortSize, 1, 30));
+        vm.assume(openBlockHash != 0); // a zero hash means "no such block" (more than 256 blocks ago)
         uint256 id = _setupTask(PLAIN, n, cohortSize, 1);
-        vm.prevrandao(randao);
         uint256 r = coord.openRound(id);
+        vm.setBlockhash(block.number, openBlockHash);
+        vm.roll(block.number + 1);
         uint256 count;
         for (uint256 i; i < n; ++i) {
             if (coord.isInCohort(id, r, _member(i))) ++count;
@@ -1604,23 +1655,27 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(coord.round(id, r).cohortSize, count);
     }
 
-    function testFuzz_CohortWindowIsExactlyC(uint256 n, uint256 cohortSize, bytes32 seed) public pure {
-        n = bound(n, 1, 2_000);
-        cohortSize = bound(cohortSize, 1, 3_000);
-        uint256 start = RoundMath.cohortStart(seed, n);
+    function testFuzz_CohortPositionIsAPermutation(uint256 n, uint256 cohortSize, bytes32 seed) public pure {
+        n = bound(n, 1, 300);
+        cohortSize = bound(cohortSize, 1, 400);
         uint256 c = RoundMath.cohortSize(cohortSize, n);
+        bool[] memory seen = new bool[](n);
         uint256 count;
-        for (uint256 i; i < n + 5; ++i) {
-            if (RoundMath.inCohort(i, n, start, c)) ++count;
+        for (uint256 i; i < n; ++i) {
+            uint256 p = RoundMath.cohortPosition(seed, n, i);
+            assertLt(p, n, "in range");
+            assertFalse(seen[p], "a bijection on [0, n)");
+            seen[p] = true;
+            if (RoundMath.inCohort(seed, i, n, c)) ++count;
         }
-        assertEq(count, cohortSize < n ? cohortSize : n);
-        assertTrue(RoundMath.inCohort(start, n, start, c), "window starts at start");
+        assertEq(count, c, "exactly c members");
+        assertFalse(RoundMath.inCohort(seed, n, n, c), "joined during the round: not in it");
     }
 
     function testFuzz_MerkleClaimsPayExactly(uint256 seed, uint8 k) public {
         k = uint8(bound(k, 1, 12));
         uint256 id = _setupTask(PLAIN, k, k, 1);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         address[] memory cohort = _cohort(id, r);
         _commitAll(id, r, cohort);
         _revealAll(id, r, cohort);
@@ -1656,7 +1711,7 @@ contract CoordinatorTest is CoordinatorBase {
     function testFuzz_PhaseDeadlines(uint32 dt, uint8 committers) public {
         committers = uint8(bound(committers, 0, 3));
         uint256 id = _setupTask(PLAIN, 4, 4, 2);
-        uint256 r = coord.openRound(id);
+        uint256 r = _open(id);
         uint256 opened = block.timestamp;
         for (uint256 i; i < committers; ++i) _commit(id, r, _member(i));
         vm.warp(opened + dt);

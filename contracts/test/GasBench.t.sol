@@ -10,8 +10,8 @@ import {ICoordinator} from "../src/interfaces/ICoordinator.sol";
 /// @notice Transaction gas of every protocol call at n = 10 and n = 1,000 members (cohort size 10 in both).
 /// Run with `--isolate` (tools/gas-bench.sh): each top-level call is then its own transaction and
 /// `vm.lastCallGas().gasTotalUsed` is the receipt's gasUsed (21,000 base + calldata + execution - refund).
-/// Round 1 warms up (its figures are the "first-ever" ones); round 2 has the same cohort (prevrandao chosen so),
-/// so its members already hold tokens and committed before: the steady state.
+/// Round 1 warms up (its figures are the "first-ever" ones); round 2 is the steady state: its cohort (a fresh
+/// pseudorandom draw) already holds tokens (minted to every member beforehand, as members who claimed before do).
 contract GasBench is Fixture {
     event log_named_uint(string key, uint256 val);
 
@@ -36,7 +36,6 @@ contract GasBench is Fixture {
 
     function _bench(uint256 n) internal {
         taskId = _createTask(_params(ICoordinator.Mode.Plain, 10, 2));
-        _fund(aggregator, 100 * BOND);
         _joinMany(taskId, n - 1);
         address last = _member(n - 1);
         _fund(last, STAKE);
@@ -48,6 +47,7 @@ contract GasBench is Fixture {
         // ---------------------------------------------------------------- round 1 (first-ever calls)
         uint256 r = coord.openRound(taskId);
         _log("openRound (first)");
+        vm.roll(block.number + 1);
         address[] memory cohort = _cohort(taskId, r);
         uint256 c = cohort.length;
         _commit(taskId, r, cohort[0]);
@@ -68,12 +68,17 @@ contract GasBench is Fixture {
         }
 
         // ---------------------------------------------------------------- round 2 (steady state)
-        uint256 start1 = coord.round(taskId, r).cohortStart;
-        vm.prevrandao(_randaoFor(n, r + 1, start1));
         r = coord.openRound(taskId);
         _log("openRound");
-        require(coord.round(taskId, r).cohortStart == start1, "same cohort");
+        vm.roll(block.number + 1);
+        cohort = _cohort(taskId, r);
         for (uint256 i; i < c; ++i) {
+            vm.prank(admin);
+            token.mint(cohort[i], 1); // members that claimed before hold tokens
+        }
+        _commit(taskId, r, cohort[0]);
+        _log("commit (draws the round's seed)");
+        for (uint256 i = 1; i < c; ++i) {
             _commit(taskId, r, cohort[i]);
             if (i == 1) _log("commit");
             if (i == c - 1) _log("commit (last: closes the phase)");
@@ -109,48 +114,47 @@ contract GasBench is Fixture {
         coord.claim(taskId, r, REWARD / c, proof1);
         _log("claim");
         vm.prank(stranger);
-        coord.slashNonRevealer(taskId, r, cohort[c - 1]);
-        _log("slashNonRevealer");
+        coord.slashAbsent(taskId, r, cohort[c - 1]);
+        _log("slashAbsent (non-reveal)");
         vm.prank(stranger);
         coord.slashLoser(taskId, r, cohort[4]);
         _log("slashLoser");
 
         // ---------------------------------------------------------------- round 3: claim against a 1,024-leaf tree
         // (proof depth 10, as for a cohort of 1,000; the rewards tree grows with the revealers, not with n)
-        vm.prevrandao(_randaoFor(n, r + 1, start1));
+        address[] memory suspended = new address[](2);
+        (suspended[0], suspended[1]) = (cohort[4], cohort[c - 1]); // both are suspended after their slashes
         r = coord.openRound(taskId);
+        vm.roll(block.number + 1);
+        cohort = _cohort(taskId, r);
+        address[] memory active = new address[](c);
+        uint256 k;
         for (uint256 i; i < c; ++i) {
-            if (i != 4 && i != c - 1) _commit(taskId, r, cohort[i]); // both are suspended after their slashes
+            if (cohort[i] != suspended[0] && cohort[i] != suspended[1]) active[k++] = cohort[i];
         }
-        vm.warp(block.timestamp + T);
-        for (uint256 i; i < c; ++i) {
-            if (i != 4 && i != c - 1) _reveal(taskId, r, cohort[i]);
-        }
+        for (uint256 i; i < k; ++i) _commit(taskId, r, active[i]);
+        if (k < c) vm.warp(block.timestamp + T); // suspended cohort members cannot commit: wait out the phase
+        for (uint256 i; i < k; ++i) _reveal(taskId, r, active[i]);
         _log("reveal (last: closes the phase)");
         leaves = new bytes32[](1024);
         for (uint256 i; i < 1024; ++i) {
-            leaves[i] = Merkle.leaf(i < c ? cohort[i] : address(uint160(0xF111 + i)), 1e15);
+            leaves[i] = Merkle.leaf(i < k ? active[i] : address(uint160(0xF111 + i)), 1e15);
         }
         agg = _aggregate(taskId, r, Merkle.root(leaves), 1024 * 1e15);
         vm.prank(aggregator);
         coord.submitAggregate(taskId, r, agg);
         vm.warp(block.timestamp + T);
         coord.finalize(taskId, r);
+        vm.prank(admin);
+        token.mint(active[1], 1); // as in round 2: a claimant that holds tokens
         bytes32[] memory deep = Merkle.proof(leaves, 1);
         require(deep.length == 10, "depth 10");
-        vm.prank(cohort[1]);
+        vm.prank(active[1]);
         coord.claim(taskId, r, 1e15, deep);
         _log("claim (1,024-leaf tree)");
 
-        vm.prank(cohort[1]);
+        vm.prank(active[1]);
         coord.leave(taskId);
         _log("leave");
-    }
-
-    /// @dev A prevrandao value that makes round `r`'s cohort start at `start` (n tries expected).
-    function _randaoFor(uint256 n, uint256 r, uint256 start) internal view returns (bytes32) {
-        uint256 k;
-        while (uint256(keccak256(abi.encode(k, taskId, r))) % n != start) ++k;
-        return bytes32(k);
     }
 }

@@ -22,7 +22,8 @@ interface ICoordinator {
     }
 
     /// @notice Round phases. `AdvertiseKeys`, `ShareKeys` and `Unmask` happen only in `SecAgg` mode.
-    /// `Finalized`, `Rejected` and `Aborted` are terminal.
+    /// `Finalized`, `Rejected`, `Aborted` and `Failed` are terminal. `Failed`: the aggregator reported, and the
+    /// challenge window accepted, that the round could not be aggregated (no model; its bond returns).
     enum Phase {
         None,
         AdvertiseKeys,
@@ -34,19 +35,25 @@ interface ICoordinator {
         Challenge,
         Finalized,
         Rejected,
-        Aborted
+        Aborted,
+        Failed
     }
 
-    /// @notice Why the aggregator refused a revealed update.
+    /// @notice Why the aggregator refused a revealed update. `OutOfRange`: values or an example count beyond
+    /// the task spec's bounds. `BadShares`: [SecAgg] the member dealt shares that provably fail their
+    /// verification (a fault: slashable once the round is accepted).
     enum ExclusionReason {
         Other,
         BadShape,
         NonFinite,
         HashMismatch,
-        MissingBlob
+        MissingBlob,
+        OutOfRange,
+        BadShares
     }
 
-    /// @notice Seconds per timed phase. Each phase's deadline is set when it begins.
+    /// @notice Seconds per timed phase. Each phase's deadline is set when it begins. `idle`: after a round ends,
+    /// no round opens for this long, so that members may leave and the owner may close the task.
     struct Durations {
         uint32 advertise;
         uint32 share;
@@ -55,6 +62,7 @@ interface ICoordinator {
         uint32 unmask;
         uint32 aggregate;
         uint32 challenge;
+        uint32 idle;
     }
 
     /// @notice Arguments of `createTask`.
@@ -76,10 +84,12 @@ interface ICoordinator {
         Mode mode;
         address aggregator;
         Durations durations;
+        uint256 skipSlash;
     }
 
     /// @notice A task as returned by `task(id)`.
     /// @dev `roundCount` is the number of rounds opened so far (= the current round number, 0 if none).
+    /// `bondDeposit` is the aggregator's standing deposit not locked in a round.
     struct Task {
         address owner;
         address aggregator;
@@ -95,11 +105,14 @@ interface ICoordinator {
         uint256 aggregatorBond;
         uint256 nonRevealSlash;
         uint256 disputeSlash;
+        uint256 skipSlash;
+        uint256 bondDeposit;
         Durations durations;
     }
 
     /// @notice What the aggregator submits.
-    /// @param modelHash Hash of the new global model (non-zero).
+    /// @param modelHash Hash of the new global model; zero for a failure report (the round cannot be
+    /// aggregated; then `rewardsRoot` and `rewardTotal` are zero and `metricsHash` names the report).
     /// @param metricsHash Hash of its metrics.
     /// @param rewardsRoot OpenZeppelin-standard Merkle root over `keccak256(bytes.concat(keccak256(abi.encode(
     /// account, amount))))`.
@@ -117,16 +130,24 @@ interface ICoordinator {
 
     /// @notice A round as returned by `round(task, r)`; phase, deadline and counters account for expired
     /// deadlines (what `advance` would produce now).
-    /// @dev `eligible` = how many may act in the current phase, `acted` = how many did. `revealDigest` starts at
-    /// `seed` and becomes `keccak256(abi.encode(prev, member, updateHash))` at each reveal. `baseModelHash` is the
-    /// model head when the round opened.
+    /// @dev `eligible` = how many may act in the current phase, `acted` = how many did. `reached` = the latest
+    /// non-terminal phase the round entered. `seed` is `keccak256(abi.encode(blockhash(openBlock), task,
+    /// round))`, drawn in a later block than `openRound` (zero while it cannot be drawn yet); [SecAgg]
+    /// `graphSeed = keccak256(abi.encode(blockhash(graphBlock), seed))`, `graphBlock` being the block in which
+    /// the advertise phase closed (zero until then, and while it cannot be drawn). `revealDigest` starts at
+    /// `keccak256(abi.encode(task, round))` and becomes `keccak256(abi.encode(prev, member, updateHash))` at each
+    /// reveal. `baseModelHash` is the model head when the round opened. `endedAt` is when the round ended (0
+    /// while in progress). `bond` is the aggregator's bond locked in the round (0 once settled).
     struct Round {
         Phase phase;
         Mode mode;
+        Phase reached;
         uint64 deadline;
         uint64 openedAt;
+        uint64 endedAt;
+        uint64 openBlock;
+        uint64 graphBlock;
         uint32 memberCount;
-        uint32 cohortStart;
         uint32 cohortSize;
         uint32 eligible;
         uint32 acted;
@@ -134,6 +155,7 @@ interface ICoordinator {
         uint32 attestCount;
         uint32 challengeCount;
         bytes32 seed;
+        bytes32 graphSeed;
         bytes32 revealDigest;
         bytes32 baseModelHash;
         bytes32 modelHash;
@@ -152,6 +174,8 @@ interface ICoordinator {
     /// @dev `index` is the member's index in the registry's member list (meaningful while `joined`). `suspended`:
     /// its stake fell below `requiredStake` after a slash; it may no longer advertise, commit or vote (it may finish
     /// the steps of a round it already entered: share, reveal, unmask), and may leave or be evicted.
+    /// `excludedReason` is the reason of the exclusion in round `excluded`. `slashedAbsent`, `slashedDispute`,
+    /// `slashedFault`: the last round it was slashed in for leaving a round early, for a lost vote, for a fault.
     struct MemberActivity {
         bool joined;
         bool suspended;
@@ -162,10 +186,12 @@ interface ICoordinator {
         uint32 revealed;
         uint32 unmasked;
         uint32 excluded;
+        ExclusionReason excludedReason;
         uint32 voted;
         bool votedChallenge;
-        uint32 slashedNonReveal;
+        uint32 slashedAbsent;
         uint32 slashedDispute;
+        uint32 slashedFault;
     }
 
     // ================================================================== events
@@ -211,25 +237,55 @@ interface ICoordinator {
     /// @param stake Stake returned.
     event MemberEvicted(uint256 indexed task, address indexed member, address indexed by, uint256 stake);
 
-    /// @notice A round opened.
+    /// @notice A round opened; its cohort seed is drawn from this block's hash in a later block (`SeedDrawn`).
     /// @param task Task id.
     /// @param round Round number.
-    /// @param seed Cohort seed.
     /// @param memberCount Members `n`.
-    /// @param cohortStart `seed mod n`.
     /// @param cohortSize `c = min(cohortSize, n)`.
     /// @param phase First phase.
     /// @param deadline Its deadline.
+    /// @param bond The aggregator's bond locked in the round.
     event RoundOpened(
         uint256 indexed task,
         uint256 indexed round,
-        bytes32 seed,
         uint256 memberCount,
-        uint256 cohortStart,
         uint256 cohortSize,
         Phase phase,
-        uint256 deadline
+        uint256 deadline,
+        uint256 bond
     );
+
+    /// @notice The round's cohort seed was drawn (and stored).
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param seed `keccak256(abi.encode(blockhash(openBlock), task, round))`.
+    event SeedDrawn(uint256 indexed task, uint256 indexed round, bytes32 seed);
+
+    /// @notice [SecAgg] The round's neighbour-graph seed was drawn (and stored).
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param graphSeed `keccak256(abi.encode(blockhash(graphBlock), seed))`.
+    event GraphSeedDrawn(uint256 indexed task, uint256 indexed round, bytes32 graphSeed);
+
+    /// @notice The aggregator added to its standing bond deposit for the task.
+    /// @param task Task id.
+    /// @param aggregator Aggregator.
+    /// @param amount Added.
+    event BondDeposited(uint256 indexed task, address indexed aggregator, uint256 amount);
+
+    /// @notice The aggregator withdrew from its standing bond deposit.
+    /// @param task Task id.
+    /// @param aggregator Aggregator.
+    /// @param amount Withdrawn.
+    event BondWithdrawn(uint256 indexed task, address indexed aggregator, uint256 amount);
+
+    /// @notice A round's locked bond was settled: returned to the deposit, or forfeited to the pool (a rejected
+    /// aggregate, or no aggregate by the aggregate deadline).
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param amount Bond.
+    /// @param forfeited Whether it went to the pool.
+    event BondSettled(uint256 indexed task, uint256 indexed round, uint256 amount, bool forfeited);
 
     /// @notice A round moved to `phase` (early close, deadline, abort).
     /// @param task Task id.
@@ -244,10 +300,11 @@ interface ICoordinator {
     /// @param task Task id.
     /// @param round Round.
     /// @param member Member.
+    /// @param id Its protocol id: its position in the round's cohort permutation, in `[0, cohortSize)`.
     /// @param maskPk X25519 key for masks.
     /// @param encPk X25519 key for share encryption.
     event KeysAdvertised(
-        uint256 indexed task, uint256 indexed round, address indexed member, bytes32 maskPk, bytes32 encPk
+        uint256 indexed task, uint256 indexed round, address indexed member, uint256 id, bytes32 maskPk, bytes32 encPk
     );
 
     /// @notice [SecAgg] A member published its encrypted shares.
@@ -303,7 +360,7 @@ interface ICoordinator {
     /// @param reason Why.
     event UpdateExcluded(uint256 indexed task, uint256 indexed round, address indexed member, ExclusionReason reason);
 
-    /// @notice The aggregator submitted an aggregate and posted its bond.
+    /// @notice The aggregator submitted an aggregate (or a failure report, `modelHash == 0`).
     /// @param task Task id.
     /// @param round Round.
     /// @param modelHash New model hash.
@@ -311,7 +368,7 @@ interface ICoordinator {
     /// @param rewardTotal Rewards total.
     /// @param metricsHash Metrics hash.
     /// @param locator Model locator.
-    /// @param bond Bond posted.
+    /// @param bond Its bond locked in the round.
     /// @param challengeDeadline End of the challenge window.
     event AggregateSubmitted(
         uint256 indexed task,
@@ -352,6 +409,12 @@ interface ICoordinator {
         uint256 indexed task, uint256 indexed round, bytes32 indexed modelHash, uint256 version, uint256 rewardTotal
     );
 
+    /// @notice The aggregator's failure report was accepted: no model, no rewards, bond returned to its deposit.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param metricsHash Hash of the failure report.
+    event RoundFailed(uint256 indexed task, uint256 indexed round, bytes32 metricsHash);
+
     /// @notice The aggregate was rejected by the dispute: bond forfeited to the pool.
     /// @param task Task id.
     /// @param round Round.
@@ -366,14 +429,31 @@ interface ICoordinator {
     /// @param amount Tokens paid.
     event RewardClaimed(uint256 indexed task, uint256 indexed round, address indexed account, uint256 amount);
 
-    /// @notice A member that committed and did not reveal was slashed.
+    /// @notice A member that entered a round and skipped a later step it was due to take was slashed.
     /// @param task Task id.
     /// @param round Round.
     /// @param member Slashed member.
     /// @param by Caller (bounty receiver).
+    /// @param skipped The phase it did not act in (`Reveal`: committed and did not reveal).
     /// @param amount Tokens taken.
-    event NonRevealerSlashed(
-        uint256 indexed task, uint256 indexed round, address indexed member, address by, uint256 amount
+    event AbsenteeSlashed(
+        uint256 indexed task, uint256 indexed round, address indexed member, address by, Phase skipped, uint256 amount
+    );
+
+    /// @notice A member excluded for a fault in an accepted round (`BadShares`) was slashed.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param member Slashed member.
+    /// @param by Caller (bounty receiver).
+    /// @param reason The exclusion reason.
+    /// @param amount Tokens taken.
+    event FaultSlashed(
+        uint256 indexed task,
+        uint256 indexed round,
+        address indexed member,
+        address by,
+        ExclusionReason reason,
+        uint256 amount
     );
 
     /// @notice A voter on the losing side of a dispute was slashed.
@@ -492,6 +572,35 @@ interface ICoordinator {
     /// @param account Member.
     error CoordinatorAlreadyActed(uint256 task, uint256 round, address account);
 
+    /// @notice The round's randomness (cohort seed, or [SecAgg] graph seed) is drawn from a block hash that is
+    /// not available yet: act in a later block (or call `advance` to close an expired advertise phase first).
+    /// @param task Task id.
+    /// @param round Round.
+    error CoordinatorSeedPending(uint256 task, uint256 round);
+
+    /// @notice The block whose hash the round's randomness comes from is more than 256 blocks old and the seed
+    /// was never drawn; nobody can act in the round, which aborts at its deadline.
+    /// @param task Task id.
+    /// @param round Round.
+    error CoordinatorSeedExpired(uint256 task, uint256 round);
+
+    /// @notice [SecAgg] An advertised X25519 key is of low order (every shared secret with it is all zeros).
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param key The key.
+    error CoordinatorInvalidKey(uint256 task, uint256 round, bytes32 key);
+
+    /// @notice The aggregator's standing bond deposit cannot cover the amount needed.
+    /// @param task Task id.
+    /// @param deposit Deposit not locked in a round.
+    /// @param required Amount needed.
+    error CoordinatorBondTooLow(uint256 task, uint256 deposit, uint256 required);
+
+    /// @notice The idle gap after the last round has not passed: no round may open yet (members may leave).
+    /// @param task Task id.
+    /// @param opensAt First timestamp at which a round may open.
+    error CoordinatorIdleGap(uint256 task, uint256 opensAt);
+
     /// @notice A zero commitment (or model hash) was given.
     /// @param task Task id.
     /// @param round Round.
@@ -503,8 +612,8 @@ interface ICoordinator {
     /// @param account Member.
     error CoordinatorCommitmentMismatch(uint256 task, uint256 round, address account);
 
-    /// @notice A slash is pending against the member (it committed and did not reveal, or voted on the losing
-    /// side, in `round`); it must be slashed before it may act again or leave.
+    /// @notice A slash is pending against the member (it left `round` early, voted on the losing side, or was
+    /// excluded for a fault in it); it must be slashed before it may act again or leave.
     /// @param task Task id.
     /// @param account Member.
     /// @param round Round of the misbehaviour.
@@ -548,8 +657,8 @@ interface ICoordinator {
     /// @param remaining Left to claim.
     error CoordinatorClaimExceedsTotal(uint256 task, uint256 round, uint256 amount, uint256 remaining);
 
-    /// @notice No on-chain evidence for this slash (the member revealed, did not commit, did not vote on the
-    /// losing side, or the round has no losers).
+    /// @notice No on-chain evidence for this slash (the member took every step it was due, did not vote on the
+    /// losing side, was not excluded for a fault, or the round is not settled).
     /// @param task Task id.
     /// @param round Round.
     /// @param account Member.
@@ -599,20 +708,33 @@ interface ICoordinator {
 
     // ================================================================== rounds
 
-    /// @notice Opens the next round: previous round terminal, task open, `>= max(1, minRevealers)` members,
-    /// `maxRounds` not reached. Anyone may call.
+    /// @notice The task's aggregator adds `amount` to its standing bond deposit (it approves the vault).
+    /// @param taskId Task id.
+    /// @param amount Tokens.
+    function depositBond(uint256 taskId, uint256 amount) external;
+
+    /// @notice The task's aggregator withdraws `amount` of its deposit not locked in a round.
+    /// @param taskId Task id.
+    /// @param amount Tokens.
+    function withdrawBond(uint256 taskId, uint256 amount) external;
+
+    /// @notice Opens the next round: previous round terminal and its idle gap over, task open, `>= max(1,
+    /// minRevealers)` members, `maxRounds` not reached, and the aggregator's deposit covering `aggregatorBond`,
+    /// which is locked in the round (lost if no aggregate arrives in time). Anyone may call. The cohort is drawn
+    /// in a later block from this block's hash, so the caller cannot choose it.
     /// @param taskId Task id.
     /// @return roundNumber The new round number (rounds start at 1).
     function openRound(uint256 taskId) external returns (uint256 roundNumber);
 
-    /// @notice [SecAgg] A cohort member publishes its two X25519 public keys for the round.
+    /// @notice [SecAgg] A cohort member publishes its two X25519 public keys for the round (neither of low order).
     /// @param taskId Task id.
     /// @param roundNumber Round.
     /// @param maskPk Masking key.
     /// @param encPk Encryption key.
     function advertiseKeys(uint256 taskId, uint256 roundNumber, bytes32 maskPk, bytes32 encPk) external;
 
-    /// @notice [SecAgg] A member that advertised publishes the hash and locator of its encrypted shares.
+    /// @notice [SecAgg] A member that advertised publishes the hash and locator of its encrypted shares. Needs
+    /// the advertise phase closed in an earlier block (the graph seed drawn from that block's hash).
     /// @param taskId Task id.
     /// @param roundNumber Round.
     /// @param sharesHash Blob hash.
@@ -649,7 +771,7 @@ interface ICoordinator {
     /// @param locator Blob locator.
     function unmask(uint256 taskId, uint256 roundNumber, bytes32 sharesHash, string calldata locator) external;
 
-    /// @notice The task's aggregator submits the aggregate and posts `aggregatorBond` (approves the vault).
+    /// @notice The task's aggregator submits the aggregate, or a failure report (`modelHash == 0`, no rewards).
     /// Starts the challenge window.
     /// @param taskId Task id.
     /// @param roundNumber Round.
@@ -677,7 +799,8 @@ interface ICoordinator {
     function challenge(uint256 taskId, uint256 roundNumber) external;
 
     /// @notice After the challenge window: accepts the aggregate if unchallenged or if attesting weight >
-    /// challenging weight (ties reject), otherwise rejects it. Anyone may call.
+    /// challenging weight (ties reject), otherwise rejects it. An accepted failure report ends the round
+    /// `Failed`. Anyone may call.
     /// @param taskId Task id.
     /// @param roundNumber Round.
     function finalize(uint256 taskId, uint256 roundNumber) external;
@@ -696,12 +819,22 @@ interface ICoordinator {
     /// @param proof Merkle proof of the leaf `keccak256(bytes.concat(keccak256(abi.encode(msg.sender, amount))))`.
     function claim(uint256 taskId, uint256 roundNumber, uint256 amount, bytes32[] calldata proof) external;
 
-    /// @notice Slashes `nonRevealSlash` from a member that committed and did not reveal in a finalized or
-    /// rejected round (not aborted). Half to the caller, half to the pool.
+    /// @notice Slashes a member that entered round `roundNumber` (advertised keys in `SecAgg`, committed
+    /// otherwise) and, once the round ended, had skipped a step it was due to take in a phase the round reached:
+    /// `nonRevealSlash` for committing without revealing, `skipSlash` for advertising without sharing or
+    /// revealing without unmasking. (Sharing without committing is not charged: committing needs the
+    /// neighbours' share bundles from the store.) Half to the caller, half to the pool.
     /// @param taskId Task id.
     /// @param roundNumber Round.
     /// @param member Culprit.
-    function slashNonRevealer(uint256 taskId, uint256 roundNumber, address member) external;
+    function slashAbsent(uint256 taskId, uint256 roundNumber, address member) external;
+
+    /// @notice Slashes `nonRevealSlash` from a member excluded with reason `BadShares` in round `roundNumber`,
+    /// once the round ended `Finalized` or `Failed` (the exclusion stood through the challenge window).
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Culprit.
+    function slashFault(uint256 taskId, uint256 roundNumber, address member) external;
 
     /// @notice Slashes `disputeSlash` from a voter on the losing side of a disputed round (challengers of an
     /// accepted aggregate, attesters of a rejected one). Half to the caller, half to the pool.
@@ -753,7 +886,7 @@ interface ICoordinator {
     /// @return Phase.
     function currentPhase(uint256 taskId) external view returns (Phase);
 
-    /// @notice Whether `member` is in round `roundNumber`'s cohort.
+    /// @notice Whether `member` is in round `roundNumber`'s cohort (false while the seed cannot be drawn).
     /// @dev Exact while the round is in progress (indices are stable then); for past rounds it uses the member's
     /// current index, which may have changed since (leave/evict swap the last member into the freed index).
     /// @param taskId Task id.
@@ -761,6 +894,18 @@ interface ICoordinator {
     /// @param member Account.
     /// @return True if in the cohort.
     function isInCohort(uint256 taskId, uint256 roundNumber, address member) external view returns (bool);
+
+    /// @notice `member`'s position in round `roundNumber`'s cohort permutation (its SecAgg+ protocol id when
+    /// below `cohortSize`), as `isInCohort` computes it.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Account.
+    /// @return inCohort Whether it is in the cohort.
+    /// @return position Its position (meaningful when the seed is drawn and the member joined before the round).
+    function cohortPosition(uint256 taskId, uint256 roundNumber, address member)
+        external
+        view
+        returns (bool inCohort, uint256 position);
 
     /// @notice `member`'s activity markers in the task.
     /// @param taskId Task id.
@@ -776,16 +921,16 @@ interface ICoordinator {
     /// @return The commitment.
     function commitmentOf(uint256 taskId, uint256 roundNumber, address member) external view returns (bytes32);
 
-    /// @notice The round of a slash pending against `member` (0 if none): a non-reveal and a lost dispute.
+    /// @notice The rounds of slashes pending against `member` (0 if none).
     /// @param taskId Task id.
     /// @param member Account.
-    /// @return nonRevealRound Round it committed and did not reveal.
-    /// @return disputeRound Round it voted on the
-    /// losing side.
+    /// @return absentRound Round it left early (see `slashAbsent`).
+    /// @return disputeRound Round it voted on the losing side.
+    /// @return faultRound Round it was excluded for a fault.
     function pendingSlash(uint256 taskId, address member)
         external
         view
-        returns (uint256 nonRevealRound, uint256 disputeRound);
+        returns (uint256 absentRound, uint256 disputeRound, uint256 faultRound);
 
     /// @notice Whether `account` claimed its reward of `roundNumber`.
     /// @param taskId Task id.

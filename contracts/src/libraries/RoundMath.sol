@@ -4,23 +4,34 @@ pragma solidity 0.8.24;
 import {ICoordinator} from "../interfaces/ICoordinator.sol";
 
 /// @title RoundMath
-/// @notice Pure round arithmetic of the coordinator: cohort window and phase sequence. O(1), no storage.
+/// @notice Pure round arithmetic of the coordinator: seeds, the cohort permutation, the phase sequence, the
+/// low-order key check. O(1) (the cohort permutation's cycle walk takes fewer than 4 steps on average), no storage.
 library RoundMath {
-    /// @notice The round seed: `keccak256(abi.encode(prevrandao, task, round))`.
-    /// @param prevrandao `block.prevrandao` when the round opened.
+    /// @notice The cohort seed: `keccak256(abi.encode(blockHash, task, round))`, `blockHash` being the hash of the
+    /// block in which the round opened (unknown to anyone sending `openRound`).
+    /// @param blockHash `blockhash(openBlock)`.
     /// @param task Task id.
     /// @param round Round.
     /// @return The seed.
-    function seed(uint256 prevrandao, uint256 task, uint256 round) internal pure returns (bytes32) {
-        return keccak256(abi.encode(prevrandao, task, round));
+    function seed(bytes32 blockHash, uint256 task, uint256 round) internal pure returns (bytes32) {
+        return keccak256(abi.encode(blockHash, task, round));
     }
 
-    /// @notice Start of the cohort window: `seed mod n` (requires `n > 0`).
-    /// @param seed_ Round seed.
-    /// @param n Member count.
-    /// @return start Window start index.
-    function cohortStart(bytes32 seed_, uint256 n) internal pure returns (uint256 start) {
-        return uint256(seed_) % n;
+    /// @notice [SecAgg] The neighbour-graph seed: `keccak256(abi.encode(blockHash, cohortSeed))`, `blockHash` being
+    /// the hash of the block in which the advertise phase closed (unknown to every advertiser).
+    /// @param blockHash `blockhash(graphBlock)`.
+    /// @param cohortSeed The round's cohort seed.
+    /// @return The graph seed.
+    function graphSeed(bytes32 blockHash, bytes32 cohortSeed) internal pure returns (bytes32) {
+        return keccak256(abi.encode(blockHash, cohortSeed));
+    }
+
+    /// @notice The reveal digest before any reveal: `keccak256(abi.encode(task, round))`.
+    /// @param task Task id.
+    /// @param round Round.
+    /// @return The initial digest.
+    function initialDigest(uint256 task, uint256 round) internal pure returns (bytes32) {
+        return keccak256(abi.encode(task, round));
     }
 
     /// @notice Cohort size `c = min(cohortSize, n)`.
@@ -31,15 +42,56 @@ library RoundMath {
         return size < n ? size : n;
     }
 
-    /// @notice Whether index `i` is in the window of `c` members starting at `start`, out of `n`.
-    /// @dev `i < n && (i + n - start) mod n < c`; requires `start < n` when `i < n`.
+    /// @notice Position of member index `i` in the round's pseudorandom permutation of `[0, n)`; the cohort is
+    /// the members whose position is below `c`, so it is a pseudorandom set of exactly `c` members, and a
+    /// member's position is its protocol id.
+    /// @dev A 4-round Feistel network over `[0, 2**bits)` (`bits` the smallest even number >= 2 with
+    /// `2**bits >= n`; round function `uint256(keccak256(abi.encode(seed, j, right))) mod 2**(bits/2)`), restricted
+    /// to `[0, n)` by cycle walking. `2**bits < 4n`, so a walk takes fewer than 4 steps on average. Requires `i < n`.
+    /// @param seed_ Cohort seed.
+    /// @param n Member count at open (> 0).
+    /// @param i Member index, `< n`.
+    /// @return position In `[0, n)`.
+    function cohortPosition(bytes32 seed_, uint256 n, uint256 i) internal pure returns (uint256 position) {
+        uint256 bits = 2;
+        while ((uint256(1) << bits) < n) bits += 2;
+        uint256 half = bits / 2;
+        uint256 mask = (uint256(1) << half) - 1;
+        position = i;
+        do {
+            uint256 left = position >> half;
+            uint256 right = position & mask;
+            for (uint256 j; j < 4; ++j) {
+                (left, right) = (right, left ^ (uint256(keccak256(abi.encode(seed_, j, right))) & mask));
+            }
+            position = (left << half) | right;
+        } while (position >= n);
+    }
+
+    /// @notice Whether index `i` is in the cohort of `c` members out of `n`: `i < n` and its position `< c`.
+    /// @param seed_ Cohort seed.
     /// @param i Member index.
     /// @param n Member count at open.
-    /// @param start Window start.
     /// @param c Cohort size.
     /// @return True if in the cohort.
-    function inCohort(uint256 i, uint256 n, uint256 start, uint256 c) internal pure returns (bool) {
-        return i < n && (i + n - start) % n < c;
+    function inCohort(bytes32 seed_, uint256 i, uint256 n, uint256 c) internal pure returns (bool) {
+        return i < n && cohortPosition(seed_, n, i) < c;
+    }
+
+    /// @notice Whether a 32-byte X25519 public key is of low order: one of the seven 255-bit encodings of a
+    /// point of order 1, 2, 4 or 8 on Curve25519 or its twist (libsodium's list; bit 255 is ignored, as X25519
+    /// ignores it). The shared secret with such a key is all zeros, so masks built on it would be public.
+    /// @param key The key's bytes as advertised (little-endian u-coordinate).
+    /// @return True if the key must be refused.
+    function isLowOrderKey(bytes32 key) internal pure returns (bool) {
+        bytes32 u = key & ~bytes32(uint256(0x80));
+        return u == 0x0000000000000000000000000000000000000000000000000000000000000000
+            || u == 0x0100000000000000000000000000000000000000000000000000000000000000
+            || u == 0x5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157
+            || u == 0xe0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800
+            || u == 0xecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
+            || u == 0xedffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
+            || u == 0xeeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f;
     }
 
     /// @notice The fewest revealers a round needs: `max(1, minRevealers)`.
@@ -84,7 +136,7 @@ library RoundMath {
 
     /// @notice Whether `phase` is terminal (or `None`: no round).
     /// @param phase Phase.
-    /// @return True for None, Finalized, Rejected, Aborted.
+    /// @return True for None, Finalized, Rejected, Aborted, Failed.
     function isIdle(ICoordinator.Phase phase) internal pure returns (bool) {
         return phase == ICoordinator.Phase.None || phase >= ICoordinator.Phase.Finalized;
     }

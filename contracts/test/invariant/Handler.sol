@@ -124,6 +124,7 @@ contract Handler {
     }
 
     function openRound(uint256 taskSel) external {
+        _tick();
         try coord.openRound(tasks[taskSel % 2]) {
             _calls[keccak256("openRound")]++;
         } catch {}
@@ -133,6 +134,7 @@ contract Handler {
     /// @dev The step the current phase asks for, by each actor with probability 3/4 (refusals are expected: not
     /// in the cohort, already acted); 1/8 of reveals lie, votes split by `seed` bits.
     function act(uint256 taskSel, uint256 seed) public {
+        _tick();
         seed = uint256(keccak256(abi.encode(seed))); // dictionary values are often tiny: spread the bits
         uint256 id = tasks[taskSel % 2];
         uint256 r = coord.currentRound(id);
@@ -143,7 +145,7 @@ contract Handler {
             } catch {}
         } else if (p == ICoordinator.Phase.Aggregate) {
             if (seed & 1 == 0) _excludeOne(id, r, seed >> 1);
-            _submit(id, r, seed);
+            if ((seed >> 8) & 7 != 0) _submit(id, r, seed); // else the aggregator misses the deadline
         } else {
             // actor 5 always challenges and actor 6 never reveals truthfully: disputes and non-reveals happen
             for (uint256 i; i < ACTORS; ++i) {
@@ -171,6 +173,8 @@ contract Handler {
                 _calls[keccak256("advertise")]++;
             } catch {}
         } else if (p == ICoordinator.Phase.ShareKeys) {
+            coord.advance(id); // an expired advertise phase is closed first; the graph seed needs a later block
+            vm.roll(block.number + 1);
             try coord.shareKeys(id, r, keccak256("shares"), "x") {
                 _calls[keccak256("share")]++;
             } catch {}
@@ -228,20 +232,24 @@ contract Handler {
             }
         }
         bytes32 root = _paid[id][r].length == 0 ? bytes32(0) : Merkle.root(_leaves(id, r));
+        // 1 in 8: a failure report (no model, no rewards)
+        bool failure = uint256(keccak256(abi.encode(seed, "failure"))) % 8 == 0;
+        if (failure) {
+            delete _paid[id][r];
+            delete _amounts[id][r];
+            (root, total) = (bytes32(0), 0);
+        }
         // advance first so that the digest read is the one the contract checks
         coord.advance(id);
         ICoordinator.Aggregate memory agg = ICoordinator.Aggregate({
-            modelHash: keccak256(abi.encode("model", id, r, seed)),
+            modelHash: failure ? bytes32(0) : keccak256(abi.encode("model", id, r, seed)),
             metricsHash: keccak256("metrics"),
             rewardsRoot: root,
             rewardTotal: total,
             revealDigest: coord.round(id, r).revealDigest,
             locator: "ipfs://m"
         });
-        vm.prank(admin);
-        token.mint(aggregator, t.aggregatorBond);
         vm.startPrank(aggregator);
-        token.approve(address(vault), t.aggregatorBond);
         try coord.submitAggregate(id, r, agg) {
             _calls[keccak256("submit")]++;
         } catch {}
@@ -255,8 +263,11 @@ contract Handler {
     }
 
     function _excludeOne(uint256 id, uint256 r, uint256 actorSel) internal {
+        // one in four exclusions is a fault (slashable once the round stands)
+        ICoordinator.ExclusionReason reason =
+            actorSel % 4 == 0 ? ICoordinator.ExclusionReason.BadShares : ICoordinator.ExclusionReason.BadShape;
         vm.prank(aggregator);
-        try coord.recordExclusion(id, r, actor(actorSel), ICoordinator.ExclusionReason.BadShape) {
+        try coord.recordExclusion(id, r, actor(actorSel), reason) {
             _calls[keccak256("exclude")]++;
         } catch {}
     }
@@ -297,33 +308,65 @@ contract Handler {
         _after();
     }
 
-    function slash(uint256 taskSel, uint256 roundSel, uint256 actorSel, bool loser) external {
+    /// @dev `kind` 0: absence, 1: lost vote, 2: fault.
+    function slash(uint256 taskSel, uint256 roundSel, uint256 actorSel, uint8 kind) external {
+        _tick();
         uint256 id = tasks[taskSel % 2];
         uint256 rc = coord.currentRound(id);
         if (rc == 0) return;
+        kind %= 3;
         // the first actor from `actorSel` on with a pending slash of that kind, else a random (refused) one
         uint256 r;
         for (uint256 k; k < ACTORS && r == 0; ++k) {
-            (uint256 nr, uint256 dr) = coord.pendingSlash(id, actor(actorSel + k));
-            r = loser ? dr : nr;
+            (uint256 ar, uint256 dr, uint256 fr) = coord.pendingSlash(id, actor(actorSel + k));
+            r = kind == 0 ? ar : (kind == 1 ? dr : fr);
             if (r != 0) actorSel += k;
         }
         if (r == 0) r = 1 + roundSel % rc;
         vm.prank(actor(actorSel + 3));
-        if (loser) {
+        if (kind == 1) {
             try coord.slashLoser(id, r, actor(actorSel)) {
                 _calls[keccak256("slashLoser")]++;
             } catch {}
+        } else if (kind == 2) {
+            try coord.slashFault(id, r, actor(actorSel)) {
+                _calls[keccak256("slashFault")]++;
+            } catch {}
         } else {
-            try coord.slashNonRevealer(id, r, actor(actorSel)) {
-                _calls[keccak256("slashNonRevealer")]++;
+            try coord.slashAbsent(id, r, actor(actorSel)) {
+                _calls[keccak256("slashAbsent")]++;
             } catch {}
         }
         _after();
     }
 
+    /// @dev The aggregator tops up or withdraws part of its standing bond deposit.
+    function bond(uint256 taskSel, uint256 amount, bool withdraw) external {
+        _tick();
+        uint256 id = tasks[taskSel % 2];
+        amount = 1 + amount % (50e18);
+        vm.startPrank(aggregator);
+        if (withdraw) {
+            try coord.withdrawBond(id, amount) {
+                _calls[keccak256("withdrawBond")]++;
+            } catch {}
+        } else {
+            vm.stopPrank();
+            vm.prank(admin);
+            token.mint(aggregator, amount);
+            vm.startPrank(aggregator);
+            token.approve(address(vault), amount);
+            try coord.depositBond(id, amount) {
+                _calls[keccak256("depositBond")]++;
+            } catch {}
+        }
+        vm.stopPrank();
+        _after();
+    }
+
     function warp(uint256 dt) external {
         vm.warp(block.timestamp + (dt % 40 minutes));
+        _tick();
         _after();
     }
 
@@ -343,6 +386,12 @@ contract Handler {
     }
 
     // ================================================================== helpers
+
+    /// @dev Every action happens in a new block, as on a chain: a round's randomness is drawn from the hash of an
+    /// earlier block than the one that needs it.
+    function _tick() internal {
+        vm.roll(block.number + 1);
+    }
 
     function _update(address a, uint256 r) internal pure returns (bytes32) {
         return keccak256(abi.encode("update", a, r));

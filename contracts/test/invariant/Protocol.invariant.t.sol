@@ -14,7 +14,9 @@ abstract contract ProtocolSetup is Fixture {
     function setUp() public {
         _deploy();
         ICoordinator.TaskParams memory p = _params(ICoordinator.Mode.Plain, 4, 2);
-        p.durations = ICoordinator.Durations(30 minutes, 30 minutes, 30 minutes, 30 minutes, 30 minutes, 30 minutes, 30 minutes);
+        p.durations = ICoordinator.Durations(
+            30 minutes, 30 minutes, 30 minutes, 30 minutes, 30 minutes, 30 minutes, 30 minutes, 5 minutes
+        );
         ids[0] = _createTask(p);
         p.mode = ICoordinator.Mode.SecAgg;
         ids[1] = _createTask(p);
@@ -26,7 +28,7 @@ abstract contract ProtocolSetup is Fixture {
             for (uint256 i; i < 7; ++i) handler.join(k, i, i * 1e18);
         }
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = Handler.join.selector;
         selectors[1] = Handler.leave.selector;
         selectors[2] = Handler.revokeAndEvict.selector;
@@ -38,6 +40,7 @@ abstract contract ProtocolSetup is Fixture {
         selectors[8] = Handler.advance.selector;
         selectors[9] = Handler.closeTask.selector;
         selectors[10] = Handler.finalize.selector;
+        selectors[11] = Handler.bond.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 }
@@ -104,9 +107,9 @@ contract ProtocolInvariantTest is ProtocolSetup {
         }
     }
 
-    /// @notice Rounds are well formed: only the latest may be in progress, the cohort is `min(cohortSize, n)` with
-    /// its start inside the member list, counters never exceed what is eligible, a finalized round appended exactly
-    /// one model version.
+    /// @notice Rounds are well formed: only the latest may be in progress, the cohort is `min(cohortSize, n)`,
+    /// counters never exceed what is eligible, a finalized round appended exactly one model version, a settled
+    /// round holds no bond, and rounds open only after the previous one's idle gap.
     function invariant_RoundsWellFormed() public view {
         for (uint256 k; k < 2; ++k) {
             uint256 id = ids[k];
@@ -117,13 +120,27 @@ contract ProtocolInvariantTest is ProtocolSetup {
                 ICoordinator.Round memory rd = coord.round(id, r);
                 if (r < current) assertGe(uint256(rd.phase), uint256(ICoordinator.Phase.Finalized), "old round terminal");
                 assertEq(rd.cohortSize, t.cohortSize < rd.memberCount ? t.cohortSize : rd.memberCount, "cohort size");
-                assertLt(rd.cohortStart, rd.memberCount, "cohort start");
+                if (rd.phase >= ICoordinator.Phase.Finalized && r < current) assertEq(rd.bond, 0, "bond settled");
+                if (r > 1) {
+                    assertGe(rd.openedAt, coord.round(id, r - 1).endedAt + t.durations.idle, "idle gap kept");
+                }
                 assertLe(rd.acted, rd.eligible, "acted <= eligible");
                 assertLe(rd.eligible, rd.cohortSize, "eligible <= cohort");
                 assertLe(rd.revealers, rd.cohortSize, "revealers <= cohort");
                 if (rd.phase == ICoordinator.Phase.Finalized) ++finalized;
             }
             assertEq(models.versionCount(id), finalized + 1, "one version per finalized round");
+        }
+    }
+
+    /// @notice The aggregator's money is accounted for: the vault's bond bucket of a task is its standing deposit
+    /// plus the bond locked in the latest round (all earlier ones are settled).
+    function invariant_BondsAccounted() public view {
+        for (uint256 k; k < 2; ++k) {
+            uint256 id = ids[k];
+            uint256 current = coord.currentRound(id);
+            uint256 locked = current == 0 ? 0 : coord.round(id, current).bond;
+            assertEq(vault.bondOf(id), coord.task(id).bondDeposit + locked, "bonds = deposit + locked");
         }
     }
 
@@ -156,7 +173,13 @@ contract HandlerSmokeTest is ProtocolSetup {
     function test_HandlerDrivesFullRounds() public {
         for (uint256 k; k < 2; ++k) {
             handler.openRound(k);
-            for (uint256 s; s < 6; ++s) handler.act(k, s);
+            // act until a round reaches its aggregate phase (an aborted one is retried after the idle gap)
+            for (uint256 s; s < 60; ++s) {
+                ICoordinator.Phase p = coord.currentPhase(ids[k]);
+                if (p == ICoordinator.Phase.Aggregate) break;
+                if (p >= ICoordinator.Phase.Finalized) handler.warp(10 minutes);
+                handler.act(k, s);
+            }
             handler.submit(k, 1);
             handler.warp(35 minutes);
             handler.finalize(k);

@@ -44,7 +44,6 @@ abstract contract CoordinatorBase is Fixture {
     /// @dev Plain task with `n` members, cohort `c`, min revealers `minRev`.
     function _setupTask(ICoordinator.Mode mode, uint256 n, uint32 c, uint32 minRev) internal returns (uint256 taskId) {
         taskId = _createTask(_params(mode, c, minRev));
-        _fund(aggregator, 1_000 * BOND);
         _joinMany(taskId, n);
     }
 
@@ -56,12 +55,19 @@ abstract contract CoordinatorBase is Fixture {
         for (uint256 i; i < ms.length; ++i) _reveal(taskId, r, ms[i]);
     }
 
-    /// @dev SecAgg: advertise + share for `ms`.
-    function _keysAll(uint256 taskId, uint256 r, address[] memory ms) internal {
+    /// @dev SecAgg: advertise for `ms`.
+    function _advertiseAll(uint256 taskId, uint256 r, address[] memory ms) internal {
         for (uint256 i; i < ms.length; ++i) {
             vm.prank(ms[i]);
             coord.advertiseKeys(taskId, r, keccak256(abi.encode("mask", ms[i])), keccak256(abi.encode("enc", ms[i])));
         }
+    }
+
+    /// @dev SecAgg: advertise + share for `ms` (a block passes between them: the graph seed is the hash of the
+    /// block in which the advertise phase closed).
+    function _keysAll(uint256 taskId, uint256 r, address[] memory ms) internal {
+        _advertiseAll(taskId, r, ms);
+        vm.roll(block.number + 1);
         for (uint256 i; i < ms.length; ++i) {
             vm.prank(ms[i]);
             coord.shareKeys(taskId, r, keccak256(abi.encode("shares", ms[i])), "ipfs://shares");
@@ -74,7 +80,7 @@ abstract contract CoordinatorBase is Fixture {
         internal
         returns (uint256 r, address[] memory cohort, bytes32[] memory leaves)
     {
-        r = coord.openRound(taskId);
+        r = _open(taskId);
         cohort = _cohort(taskId, r);
         if (coord.task(taskId).mode == ICoordinator.Mode.SecAgg) _keysAll(taskId, r, cohort);
         _commitAll(taskId, r, cohort);

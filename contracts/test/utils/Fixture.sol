@@ -32,6 +32,9 @@ abstract contract Fixture is Test {
     uint256 internal constant BOND = 20e18;
     uint256 internal constant NR_SLASH = 10e18;
     uint256 internal constant D_SLASH = 8e18;
+    uint256 internal constant SKIP_SLASH = 3e18;
+    /// @dev What `_createTask` has the aggregator deposit as its standing bond: enough for many rounds.
+    uint256 internal constant DEPOSIT = 20 * BOND;
     uint32 internal constant T = 1 hours;
 
     bytes32 internal constant SPEC = keccak256("spec");
@@ -77,9 +80,11 @@ abstract contract Fixture is Test {
         p.maxRounds = 0;
         p.mode = mode;
         p.aggregator = aggregator;
-        p.durations = ICoordinator.Durations(T, T, T, T, T, T, T);
+        p.durations = ICoordinator.Durations(T, T, T, T, T, T, T, 0);
+        p.skipSlash = SKIP_SLASH;
     }
 
+    /// @dev Creates the task and has the aggregator deposit `DEPOSIT` as its standing bond.
     function _createTask(ICoordinator.TaskParams memory p) internal returns (uint256 taskId) {
         vm.prank(admin);
         token.mint(owner, p.rewardPool);
@@ -87,6 +92,15 @@ abstract contract Fixture is Test {
         token.approve(address(vault), p.rewardPool);
         taskId = coord.createTask(p);
         vm.stopPrank();
+        _fund(aggregator, DEPOSIT);
+        vm.prank(aggregator);
+        coord.depositBond(taskId, DEPOSIT);
+    }
+
+    /// @dev Opens a round and moves to the next block, where its seed (the opening block's hash) can be drawn.
+    function _open(uint256 taskId) internal returns (uint256 r) {
+        r = coord.openRound(taskId);
+        vm.roll(block.number + 1);
     }
 
     function _member(uint256 i) internal pure returns (address) {

@@ -44,6 +44,8 @@ from fedchain.chain.deploy import (
     DEFAULT_ADMIN_ROLE,
     OPERATOR_ROLE,
     Deployment,
+    link_bytecode,
+    linked_libraries,
     load_artifact,
 )
 from fedchain.chain.tx import Transactor
@@ -53,8 +55,9 @@ B = TypeVar("B", bound=BoundContract)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
-_SETTLED_BY_TRANSACTION = frozenset({Phase.FINALIZED, Phase.REJECTED})
-_TERMINAL = frozenset({Phase.FINALIZED, Phase.REJECTED, Phase.ABORTED})
+_SETTLED_BY_TRANSACTION = frozenset({Phase.FINALIZED, Phase.REJECTED, Phase.FAILED})
+TERMINAL_PHASES = frozenset({Phase.FINALIZED, Phase.REJECTED, Phase.ABORTED, Phase.FAILED})
+"""Phases a round never leaves."""
 
 
 def commitment(task: int, round_number: int, member: str, update_hash: bytes, salt: bytes) -> bytes:
@@ -63,6 +66,12 @@ def commitment(task: int, round_number: int, member: str, update_hash: bytes, sa
         raise ConfigError("update hash and salt must be 32 bytes each")
     types = ["uint256", "uint256", "address", "bytes32", "bytes32"]
     return keccak(encode(types, [task, round_number, to_checksum_address(member), update_hash, salt]))
+
+
+def initial_reveal_digest(task: int, round_number: int) -> bytes:
+    """A round's reveal digest before any reveal: ``keccak256(abi.encode(task, round))`` (the
+    coordinator's)."""
+    return keccak(encode(["uint256", "uint256"], [task, round_number]))
 
 
 def next_reveal_digest(previous: bytes, member: str, update_hash: bytes) -> bytes:
@@ -93,7 +102,10 @@ def deploy_all(
 
     def deploy(name: str, *args: object) -> ChecksumAddress:
         art = load_artifact(name)
-        contract, _ = tx.deploy(art["abi"], art["bytecode"], *args, signer=deployer, role=role)
+        for library in linked_libraries(art):
+            if library not in addresses:
+                deploy(library)
+        contract, _ = tx.deploy(art["abi"], link_bytecode(art, addresses), *args, signer=deployer, role=role)
         addresses[name] = contract.address
         return ChecksumAddress(contract.address)
 
@@ -199,7 +211,7 @@ class ChainFacts:
         simulation of an expired deadline, so it is only kept for a round that is not the task's latest
         (``latest=False``): a new round opens only once the previous one is settled in storage.
         """
-        if phase in _SETTLED_BY_TRANSACTION or (not latest and phase in _TERMINAL):
+        if phase in _SETTLED_BY_TRANSACTION or (not latest and phase in TERMINAL_PHASES):
             self._settled.put((task, round_number), phase)
 
     # -- a round's final events ------------------------------------------------------------------------

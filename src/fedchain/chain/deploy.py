@@ -23,7 +23,8 @@ from eth_utils.crypto import keccak
 from fedchain._version import __version__
 from fedchain.exceptions import DeploymentError
 
-#: Contracts deployed by :func:`deploy_all`, in deployment order.
+#: Contracts deployed by :func:`deploy_all`, in deployment order (the coordinator's linked libraries, deployed
+#: just before it, are listed in the deployment file too).
 CONTRACT_NAMES: tuple[str, ...] = (
     "FedToken",
     "StakeVault",
@@ -47,6 +48,38 @@ def load_artifact(name: str) -> dict[str, Any]:
         raise DeploymentError(f"no compiled artifact for contract {name!r}") from None
     data: dict[str, Any] = json.loads(text)
     return data
+
+
+def linked_libraries(artifact: dict[str, Any]) -> list[str]:
+    """The libraries an artifact's bytecode links to (their addresses are filled in at deployment)."""
+    return sorted(name for libraries in artifact.get("linkReferences", {}).values() for name in libraries)
+
+
+def link_bytecode(artifact: dict[str, Any], addresses: dict[str, str]) -> str:
+    """The artifact's creation bytecode with each linked library's address written at its offsets.
+
+    Raises
+    ------
+    DeploymentError
+        If a linked library has no address in ``addresses``.
+
+    Examples
+    --------
+    >>> art = {"bytecode": "0x60" + "__$" + "ab" * 17 + "$__" + "00",
+    ...        "linkReferences": {"src/L.sol": {"L": [{"start": 1, "length": 20}]}}}
+    >>> link_bytecode(art, {"L": "0x" + "11" * 20})
+    '0x60111111111111111111111111111111111111111100'
+    """
+    code = str(artifact["bytecode"])
+    for libraries in artifact.get("linkReferences", {}).values():
+        for name, places in libraries.items():
+            if name not in addresses:
+                raise DeploymentError(f"library {name} is not deployed")
+            address = to_checksum_address(addresses[name])[2:].lower()
+            for place in places:
+                start = 2 + 2 * int(place["start"])
+                code = code[:start] + address + code[start + 2 * int(place["length"]) :]
+    return code
 
 
 def artifacts_digest() -> str:

@@ -7,14 +7,16 @@ from dataclasses import dataclass, field
 
 from fedchain.chain import ChainBackend, GasLedger, Transactor
 from fedchain.chain.bindings.coordinator import Aggregate, Durations, Mode, TaskParams
-from fedchain.chain.client import Fedchain, commitment, deploy_all, next_reveal_digest
+from fedchain.chain.client import Fedchain, commitment, deploy_all, initial_reveal_digest, next_reveal_digest
 from fedchain.incentives import RewardTree
 
 TOKEN = 10**18
 STAKE = 10 * TOKEN
 BOND = 5 * TOKEN
 PER_ROUND = 90 * TOKEN
-DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300)
+DURATIONS = Durations(
+    advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300, idle=0
+)
 
 
 def h(label: str) -> bytes:
@@ -53,6 +55,7 @@ class World:
             aggregator_bond=BOND,
             non_reveal_slash=STAKE // 2,
             dispute_slash=STAKE // 2,
+            skip_slash=STAKE // 10,
             cohort_size=cohort or members,
             min_revealers=1,
             max_rounds=0,
@@ -74,6 +77,8 @@ class World:
         )
         for m in world.members:
             world.join(m)
+        world.aggregator.token.approve(world.aggregator.vault.address, 10 * BOND)
+        world.aggregator.coordinator.deposit_bond(task, 10 * BOND)  # the standing bond rounds lock
         return world
 
     @staticmethod
@@ -101,8 +106,7 @@ class World:
         party.coordinator.reveal(self.task, r, self.update_hash(party, r), salt, examples, "loc")
 
     def submit(self, r: int, revealers: list[Fedchain]) -> RewardTree:
-        rnd = self.owner.coordinator.round(self.task, r)
-        digest = rnd.seed
+        digest = initial_reveal_digest(self.task, r)
         for p in revealers:
             digest = next_reveal_digest(digest, p.address, self.update_hash(p, r))
         share = PER_ROUND // len(revealers)
@@ -123,8 +127,10 @@ class World:
         return tree
 
     def run_round(self, *, attest: bool = True) -> tuple[int, RewardTree]:
-        """Open a round where every member commits and reveals; aggregate; attest; finalize."""
+        """Open a round and draw its seed (as the aggregator node does); every member commits and reveals;
+        aggregate; attest; finalize."""
         self.owner.coordinator.open_round(self.task)
+        self.owner.coordinator.advance(self.task)  # a later block: the opening block's hash is the seed
         r = self.owner.coordinator.current_round(self.task)
         for m in self.members:
             self.commit(m, r)

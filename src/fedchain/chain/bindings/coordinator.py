@@ -16,11 +16,14 @@ from fedchain.chain.bindings.errors import (
     CoordinatorAlreadyClaimed,
     CoordinatorAlreadyMember,
     CoordinatorAlreadySlashed,
+    CoordinatorBondTooLow,
     CoordinatorClaimExceedsTotal,
     CoordinatorCommitmentMismatch,
     CoordinatorConsentInvalid,
     CoordinatorConsentStillValid,
     CoordinatorDigestMismatch,
+    CoordinatorIdleGap,
+    CoordinatorInvalidKey,
     CoordinatorInvalidParams,
     CoordinatorInvalidProof,
     CoordinatorMaxRoundsReached,
@@ -33,6 +36,8 @@ from fedchain.chain.bindings.errors import (
     CoordinatorNotTaskOwner,
     CoordinatorRewardTooLarge,
     CoordinatorRoundInProgress,
+    CoordinatorSeedExpired,
+    CoordinatorSeedPending,
     CoordinatorSlashPending,
     CoordinatorStakeTooLow,
     CoordinatorSuspended,
@@ -55,6 +60,8 @@ class ExclusionReason(IntEnum):
     NON_FINITE = 2
     HASH_MISMATCH = 3
     MISSING_BLOB = 4
+    OUT_OF_RANGE = 5
+    BAD_SHARES = 6
 
 
 class Mode(IntEnum):
@@ -80,6 +87,7 @@ class Phase(IntEnum):
     FINALIZED = 8
     REJECTED = 9
     ABORTED = 10
+    FAILED = 11
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,7 @@ class TaskParams:
     mode: Mode
     aggregator: ChecksumAddress
     durations: Durations
+    skip_slash: int
 
     @classmethod
     def from_abi(cls, raw: Any) -> TaskParams:
@@ -121,6 +130,7 @@ class TaskParams:
             Mode(raw[12]),
             ChecksumAddress(raw[13]),
             Durations.from_abi(raw[14]),
+            int(raw[15]),
         )
 
     def to_abi(self) -> tuple[Any, ...]:
@@ -141,6 +151,7 @@ class TaskParams:
             self.mode,
             self.aggregator,
             self.durations.to_abi(),
+            self.skip_slash,
         )
 
 
@@ -155,11 +166,21 @@ class Durations:
     unmask: int
     aggregate: int
     challenge: int
+    idle: int
 
     @classmethod
     def from_abi(cls, raw: Any) -> Durations:
         """Build from the tuple web3 returns."""
-        return cls(int(raw[0]), int(raw[1]), int(raw[2]), int(raw[3]), int(raw[4]), int(raw[5]), int(raw[6]))
+        return cls(
+            int(raw[0]),
+            int(raw[1]),
+            int(raw[2]),
+            int(raw[3]),
+            int(raw[4]),
+            int(raw[5]),
+            int(raw[6]),
+            int(raw[7]),
+        )
 
     def to_abi(self) -> tuple[Any, ...]:
         """The tuple web3 expects."""
@@ -171,6 +192,7 @@ class Durations:
             self.unmask,
             self.aggregate,
             self.challenge,
+            self.idle,
         )
 
 
@@ -187,10 +209,12 @@ class MemberActivity:
     revealed: int
     unmasked: int
     excluded: int
+    excluded_reason: ExclusionReason
     voted: int
     voted_challenge: bool
-    slashed_non_reveal: int
+    slashed_absent: int
     slashed_dispute: int
+    slashed_fault: int
 
     @classmethod
     def from_abi(cls, raw: Any) -> MemberActivity:
@@ -205,10 +229,12 @@ class MemberActivity:
             int(raw[6]),
             int(raw[7]),
             int(raw[8]),
-            int(raw[9]),
-            bool(raw[10]),
-            int(raw[11]),
+            ExclusionReason(raw[9]),
+            int(raw[10]),
+            bool(raw[11]),
             int(raw[12]),
+            int(raw[13]),
+            int(raw[14]),
         )
 
     def to_abi(self) -> tuple[Any, ...]:
@@ -223,10 +249,12 @@ class MemberActivity:
             self.revealed,
             self.unmasked,
             self.excluded,
+            self.excluded_reason,
             self.voted,
             self.voted_challenge,
-            self.slashed_non_reveal,
+            self.slashed_absent,
             self.slashed_dispute,
+            self.slashed_fault,
         )
 
 
@@ -236,10 +264,13 @@ class Round:
 
     phase: Phase
     mode: Mode
+    reached: Phase
     deadline: int
     opened_at: int
+    ended_at: int
+    open_block: int
+    graph_block: int
     member_count: int
-    cohort_start: int
     cohort_size: int
     eligible: int
     acted: int
@@ -247,6 +278,7 @@ class Round:
     attest_count: int
     challenge_count: int
     seed: bytes
+    graph_seed: bytes
     reveal_digest: bytes
     base_model_hash: bytes
     model_hash: bytes
@@ -265,7 +297,7 @@ class Round:
         return cls(
             Phase(raw[0]),
             Mode(raw[1]),
-            int(raw[2]),
+            Phase(raw[2]),
             int(raw[3]),
             int(raw[4]),
             int(raw[5]),
@@ -275,18 +307,22 @@ class Round:
             int(raw[9]),
             int(raw[10]),
             int(raw[11]),
-            bytes(raw[12]),
-            bytes(raw[13]),
-            bytes(raw[14]),
+            int(raw[12]),
+            int(raw[13]),
+            int(raw[14]),
             bytes(raw[15]),
             bytes(raw[16]),
             bytes(raw[17]),
-            int(raw[18]),
-            int(raw[19]),
-            int(raw[20]),
-            int(raw[21]),
+            bytes(raw[18]),
+            bytes(raw[19]),
+            bytes(raw[20]),
+            bytes(raw[21]),
             int(raw[22]),
-            str(raw[23]),
+            int(raw[23]),
+            int(raw[24]),
+            int(raw[25]),
+            int(raw[26]),
+            str(raw[27]),
         )
 
     def to_abi(self) -> tuple[Any, ...]:
@@ -294,10 +330,13 @@ class Round:
         return (
             self.phase,
             self.mode,
+            self.reached,
             self.deadline,
             self.opened_at,
+            self.ended_at,
+            self.open_block,
+            self.graph_block,
             self.member_count,
-            self.cohort_start,
             self.cohort_size,
             self.eligible,
             self.acted,
@@ -305,6 +344,7 @@ class Round:
             self.attest_count,
             self.challenge_count,
             self.seed,
+            self.graph_seed,
             self.reveal_digest,
             self.base_model_hash,
             self.model_hash,
@@ -365,6 +405,8 @@ class Task:
     aggregator_bond: int
     non_reveal_slash: int
     dispute_slash: int
+    skip_slash: int
+    bond_deposit: int
     durations: Durations
 
     @classmethod
@@ -385,7 +427,9 @@ class Task:
             int(raw[11]),
             int(raw[12]),
             int(raw[13]),
-            Durations.from_abi(raw[14]),
+            int(raw[14]),
+            int(raw[15]),
+            Durations.from_abi(raw[16]),
         )
 
     def to_abi(self) -> tuple[Any, ...]:
@@ -405,7 +449,40 @@ class Task:
             self.aggregator_bond,
             self.non_reveal_slash,
             self.dispute_slash,
+            self.skip_slash,
+            self.bond_deposit,
             self.durations.to_abi(),
+        )
+
+
+@dataclass(frozen=True)
+class AbsenteeSlashedEvent:
+    """Event ``AbsenteeSlashed`` with its log position."""
+
+    task: int
+    round: int
+    member: ChecksumAddress
+    by: ChecksumAddress
+    skipped: Phase
+    amount: int
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> AbsenteeSlashedEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            task=int(args["task"]),
+            round=int(args["round"]),
+            member=ChecksumAddress(args["member"]),
+            by=ChecksumAddress(args["by"]),
+            skipped=Phase(args["skipped"]),
+            amount=int(args["amount"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
         )
 
 
@@ -503,12 +580,146 @@ class AggregateSubmittedEvent:
 
 
 @dataclass(frozen=True)
+class BondDepositedEvent:
+    """Event ``BondDeposited`` with its log position."""
+
+    task: int
+    aggregator: ChecksumAddress
+    amount: int
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> BondDepositedEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            task=int(args["task"]),
+            aggregator=ChecksumAddress(args["aggregator"]),
+            amount=int(args["amount"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
+        )
+
+
+@dataclass(frozen=True)
+class BondSettledEvent:
+    """Event ``BondSettled`` with its log position."""
+
+    task: int
+    round: int
+    amount: int
+    forfeited: bool
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> BondSettledEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            task=int(args["task"]),
+            round=int(args["round"]),
+            amount=int(args["amount"]),
+            forfeited=bool(args["forfeited"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
+        )
+
+
+@dataclass(frozen=True)
+class BondWithdrawnEvent:
+    """Event ``BondWithdrawn`` with its log position."""
+
+    task: int
+    aggregator: ChecksumAddress
+    amount: int
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> BondWithdrawnEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            task=int(args["task"]),
+            aggregator=ChecksumAddress(args["aggregator"]),
+            amount=int(args["amount"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
+        )
+
+
+@dataclass(frozen=True)
+class FaultSlashedEvent:
+    """Event ``FaultSlashed`` with its log position."""
+
+    task: int
+    round: int
+    member: ChecksumAddress
+    by: ChecksumAddress
+    reason: ExclusionReason
+    amount: int
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> FaultSlashedEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            task=int(args["task"]),
+            round=int(args["round"]),
+            member=ChecksumAddress(args["member"]),
+            by=ChecksumAddress(args["by"]),
+            reason=ExclusionReason(args["reason"]),
+            amount=int(args["amount"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
+        )
+
+
+@dataclass(frozen=True)
+class GraphSeedDrawnEvent:
+    """Event ``GraphSeedDrawn`` with its log position."""
+
+    task: int
+    round: int
+    graph_seed: bytes
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> GraphSeedDrawnEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            task=int(args["task"]),
+            round=int(args["round"]),
+            graph_seed=bytes(args["graphSeed"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
+        )
+
+
+@dataclass(frozen=True)
 class KeysAdvertisedEvent:
     """Event ``KeysAdvertised`` with its log position."""
 
     task: int
     round: int
     member: ChecksumAddress
+    id: int
     mask_pk: bytes
     enc_pk: bytes
     block_number: int
@@ -523,6 +734,7 @@ class KeysAdvertisedEvent:
             task=int(args["task"]),
             round=int(args["round"]),
             member=ChecksumAddress(args["member"]),
+            id=int(args["id"]),
             mask_pk=bytes(args["maskPk"]),
             enc_pk=bytes(args["encPk"]),
             block_number=int(ev["blockNumber"]),
@@ -669,35 +881,6 @@ class MemberLeftEvent:
 
 
 @dataclass(frozen=True)
-class NonRevealerSlashedEvent:
-    """Event ``NonRevealerSlashed`` with its log position."""
-
-    task: int
-    round: int
-    member: ChecksumAddress
-    by: ChecksumAddress
-    amount: int
-    block_number: int
-    transaction_hash: bytes
-    log_index: int
-
-    @classmethod
-    def from_event(cls, ev: Any) -> NonRevealerSlashedEvent:
-        """Build from a web3 ``EventData``."""
-        args = ev["args"]
-        return cls(
-            task=int(args["task"]),
-            round=int(args["round"]),
-            member=ChecksumAddress(args["member"]),
-            by=ChecksumAddress(args["by"]),
-            amount=int(args["amount"]),
-            block_number=int(ev["blockNumber"]),
-            transaction_hash=bytes(ev["transactionHash"]),
-            log_index=int(ev["logIndex"]),
-        )
-
-
-@dataclass(frozen=True)
 class PhaseAdvancedEvent:
     """Event ``PhaseAdvanced`` with its log position."""
 
@@ -754,6 +937,31 @@ class RewardClaimedEvent:
 
 
 @dataclass(frozen=True)
+class RoundFailedEvent:
+    """Event ``RoundFailed`` with its log position."""
+
+    task: int
+    round: int
+    metrics_hash: bytes
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> RoundFailedEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            task=int(args["task"]),
+            round=int(args["round"]),
+            metrics_hash=bytes(args["metricsHash"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
+        )
+
+
+@dataclass(frozen=True)
 class RoundFinalizedEvent:
     """Event ``RoundFinalized`` with its log position."""
 
@@ -788,12 +996,11 @@ class RoundOpenedEvent:
 
     task: int
     round: int
-    seed: bytes
     member_count: int
-    cohort_start: int
     cohort_size: int
     phase: Phase
     deadline: int
+    bond: int
     block_number: int
     transaction_hash: bytes
     log_index: int
@@ -805,12 +1012,11 @@ class RoundOpenedEvent:
         return cls(
             task=int(args["task"]),
             round=int(args["round"]),
-            seed=bytes(args["seed"]),
             member_count=int(args["memberCount"]),
-            cohort_start=int(args["cohortStart"]),
             cohort_size=int(args["cohortSize"]),
             phase=Phase(args["phase"]),
             deadline=int(args["deadline"]),
+            bond=int(args["bond"]),
             block_number=int(ev["blockNumber"]),
             transaction_hash=bytes(ev["transactionHash"]),
             log_index=int(ev["logIndex"]),
@@ -838,6 +1044,31 @@ class RoundRejectedEvent:
             round=int(args["round"]),
             attest_weight=int(args["attestWeight"]),
             challenge_weight=int(args["challengeWeight"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
+        )
+
+
+@dataclass(frozen=True)
+class SeedDrawnEvent:
+    """Event ``SeedDrawn`` with its log position."""
+
+    task: int
+    round: int
+    seed: bytes
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> SeedDrawnEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            task=int(args["task"]),
+            round=int(args["round"]),
+            seed=bytes(args["seed"]),
             block_number=int(ev["blockNumber"]),
             transaction_hash=bytes(ev["transactionHash"]),
             log_index=int(ev["logIndex"]),
@@ -1019,21 +1250,28 @@ class Coordinator(BoundContract):
 
     CONTRACT_NAME = "Coordinator"
     EVENTS: ClassVar[dict[str, type[Any]]] = {
+        "AbsenteeSlashed": AbsenteeSlashedEvent,
         "AggregateAttested": AggregateAttestedEvent,
         "AggregateChallenged": AggregateChallengedEvent,
         "AggregateSubmitted": AggregateSubmittedEvent,
+        "BondDeposited": BondDepositedEvent,
+        "BondSettled": BondSettledEvent,
+        "BondWithdrawn": BondWithdrawnEvent,
+        "FaultSlashed": FaultSlashedEvent,
+        "GraphSeedDrawn": GraphSeedDrawnEvent,
         "KeysAdvertised": KeysAdvertisedEvent,
         "KeysShared": KeysSharedEvent,
         "LoserSlashed": LoserSlashedEvent,
         "MemberEvicted": MemberEvictedEvent,
         "MemberJoined": MemberJoinedEvent,
         "MemberLeft": MemberLeftEvent,
-        "NonRevealerSlashed": NonRevealerSlashedEvent,
         "PhaseAdvanced": PhaseAdvancedEvent,
         "RewardClaimed": RewardClaimedEvent,
+        "RoundFailed": RoundFailedEvent,
         "RoundFinalized": RoundFinalizedEvent,
         "RoundOpened": RoundOpenedEvent,
         "RoundRejected": RoundRejectedEvent,
+        "SeedDrawn": SeedDrawnEvent,
         "SharesUnmasked": SharesUnmaskedEvent,
         "TaskClosed": TaskClosedEvent,
         "TaskCreated": TaskCreatedEvent,
@@ -1047,11 +1285,14 @@ class Coordinator(BoundContract):
         CoordinatorAlreadyClaimed,
         CoordinatorAlreadyMember,
         CoordinatorAlreadySlashed,
+        CoordinatorBondTooLow,
         CoordinatorClaimExceedsTotal,
         CoordinatorCommitmentMismatch,
         CoordinatorConsentInvalid,
         CoordinatorConsentStillValid,
         CoordinatorDigestMismatch,
+        CoordinatorIdleGap,
+        CoordinatorInvalidKey,
         CoordinatorInvalidParams,
         CoordinatorInvalidProof,
         CoordinatorMaxRoundsReached,
@@ -1064,6 +1305,8 @@ class Coordinator(BoundContract):
         CoordinatorNotTaskOwner,
         CoordinatorRewardTooLarge,
         CoordinatorRoundInProgress,
+        CoordinatorSeedExpired,
+        CoordinatorSeedPending,
         CoordinatorSlashPending,
         CoordinatorStakeTooLow,
         CoordinatorSuspended,
@@ -1136,6 +1379,21 @@ class Coordinator(BoundContract):
         """Send ``closeTask(uint256)`` from the bound signer; returns the receipt."""
         return self._send("closeTask(uint256)", (task_id,), phase=phase)
 
+    def cohort_position(self, task_id: int, round_number: int, member: ChecksumAddress) -> tuple[bool, int]:
+        """View ``cohortPosition(uint256,uint256,address)``."""
+        raw = self._call(
+            "cohortPosition(uint256,uint256,address)",
+            (
+                task_id,
+                round_number,
+                member,
+            ),
+        )
+        return (
+            bool(raw[0]),
+            int(raw[1]),
+        )
+
     def commit(
         self, task_id: int, round_number: int, commitment: bytes, *, phase: str = "commit"
     ) -> TxReceipt:
@@ -1184,9 +1442,9 @@ class Coordinator(BoundContract):
         return ChecksumAddress(raw)
 
     def create_task(self, p: TaskParams, *, phase: str = "create_task") -> TxReceipt:
-        """Send ``createTask((bytes32,bytes32,string,uint256,uint256,uint256,uint256,uint256,uint256,uint32,uint32,uint32,uint8,address,(uint32,uint32,uint32,uint32,uint32,uint32,uint32)))`` from the bound signer; returns the receipt."""
+        """Send ``createTask((bytes32,bytes32,string,uint256,uint256,uint256,uint256,uint256,uint256,uint32,uint32,uint32,uint8,address,(uint32,uint32,uint32,uint32,uint32,uint32,uint32,uint32),uint256))`` from the bound signer; returns the receipt."""
         return self._send(
-            "createTask((bytes32,bytes32,string,uint256,uint256,uint256,uint256,uint256,uint256,uint32,uint32,uint32,uint8,address,(uint32,uint32,uint32,uint32,uint32,uint32,uint32)))",
+            "createTask((bytes32,bytes32,string,uint256,uint256,uint256,uint256,uint256,uint256,uint32,uint32,uint32,uint8,address,(uint32,uint32,uint32,uint32,uint32,uint32,uint32,uint32),uint256))",
             (p.to_abi(),),
             phase=phase,
         )
@@ -1200,6 +1458,17 @@ class Coordinator(BoundContract):
         """View ``currentRound(uint256)``."""
         raw = self._call("currentRound(uint256)", (task_id,))
         return int(raw)
+
+    def deposit_bond(self, task_id: int, amount: int, *, phase: str = "deposit_bond") -> TxReceipt:
+        """Send ``depositBond(uint256,uint256)`` from the bound signer; returns the receipt."""
+        return self._send(
+            "depositBond(uint256,uint256)",
+            (
+                task_id,
+                amount,
+            ),
+            phase=phase,
+        )
 
     def evict(self, task_id: int, member: ChecksumAddress, *, phase: str = "evict") -> TxReceipt:
         """Send ``evict(uint256,address)`` from the bound signer; returns the receipt."""
@@ -1291,7 +1560,7 @@ class Coordinator(BoundContract):
         raw = self._call("participantRegistry()", ())
         return ChecksumAddress(raw)
 
-    def pending_slash(self, task_id: int, member: ChecksumAddress) -> tuple[int, int]:
+    def pending_slash(self, task_id: int, member: ChecksumAddress) -> tuple[int, int, int]:
         """View ``pendingSlash(uint256,address)``."""
         raw = self._call(
             "pendingSlash(uint256,address)",
@@ -1303,6 +1572,7 @@ class Coordinator(BoundContract):
         return (
             int(raw[0]),
             int(raw[1]),
+            int(raw[2]),
         )
 
     def record_exclusion(
@@ -1388,6 +1658,34 @@ class Coordinator(BoundContract):
             phase=phase,
         )
 
+    def slash_absent(
+        self, task_id: int, round_number: int, member: ChecksumAddress, *, phase: str = "slash_absent"
+    ) -> TxReceipt:
+        """Send ``slashAbsent(uint256,uint256,address)`` from the bound signer; returns the receipt."""
+        return self._send(
+            "slashAbsent(uint256,uint256,address)",
+            (
+                task_id,
+                round_number,
+                member,
+            ),
+            phase=phase,
+        )
+
+    def slash_fault(
+        self, task_id: int, round_number: int, member: ChecksumAddress, *, phase: str = "slash_fault"
+    ) -> TxReceipt:
+        """Send ``slashFault(uint256,uint256,address)`` from the bound signer; returns the receipt."""
+        return self._send(
+            "slashFault(uint256,uint256,address)",
+            (
+                task_id,
+                round_number,
+                member,
+            ),
+            phase=phase,
+        )
+
     def slash_loser(
         self, task_id: int, round_number: int, voter: ChecksumAddress, *, phase: str = "slash_loser"
     ) -> TxReceipt:
@@ -1398,20 +1696,6 @@ class Coordinator(BoundContract):
                 task_id,
                 round_number,
                 voter,
-            ),
-            phase=phase,
-        )
-
-    def slash_non_revealer(
-        self, task_id: int, round_number: int, member: ChecksumAddress, *, phase: str = "slash_non_revealer"
-    ) -> TxReceipt:
-        """Send ``slashNonRevealer(uint256,uint256,address)`` from the bound signer; returns the receipt."""
-        return self._send(
-            "slashNonRevealer(uint256,uint256,address)",
-            (
-                task_id,
-                round_number,
-                member,
             ),
             phase=phase,
         )
@@ -1460,15 +1744,32 @@ class Coordinator(BoundContract):
         raw = self._call("vault()", ())
         return ChecksumAddress(raw)
 
+    def withdraw_bond(self, task_id: int, amount: int, *, phase: str = "withdraw_bond") -> TxReceipt:
+        """Send ``withdrawBond(uint256,uint256)`` from the bound signer; returns the receipt."""
+        return self._send(
+            "withdrawBond(uint256,uint256)",
+            (
+                task_id,
+                amount,
+            ),
+            phase=phase,
+        )
+
 
 __all__ = [
+    "AbsenteeSlashedEvent",
     "Aggregate",
     "AggregateAttestedEvent",
     "AggregateChallengedEvent",
     "AggregateSubmittedEvent",
+    "BondDepositedEvent",
+    "BondSettledEvent",
+    "BondWithdrawnEvent",
     "Coordinator",
     "Durations",
     "ExclusionReason",
+    "FaultSlashedEvent",
+    "GraphSeedDrawnEvent",
     "KeysAdvertisedEvent",
     "KeysSharedEvent",
     "LoserSlashedEvent",
@@ -1477,14 +1778,15 @@ __all__ = [
     "MemberJoinedEvent",
     "MemberLeftEvent",
     "Mode",
-    "NonRevealerSlashedEvent",
     "Phase",
     "PhaseAdvancedEvent",
     "RewardClaimedEvent",
     "Round",
+    "RoundFailedEvent",
     "RoundFinalizedEvent",
     "RoundOpenedEvent",
     "RoundRejectedEvent",
+    "SeedDrawnEvent",
     "SharesUnmaskedEvent",
     "Task",
     "TaskClosedEvent",

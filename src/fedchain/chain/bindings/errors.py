@@ -98,6 +98,13 @@ class CoordinatorAlreadySlashed(ContractCustomError):
 
 
 @register_error_class
+class CoordinatorBondTooLow(ContractCustomError):
+    """Solidity ``error CoordinatorBondTooLow(uint256 task, uint256 deposit, uint256 required)``."""
+
+    error_name = "CoordinatorBondTooLow"
+
+
+@register_error_class
 class CoordinatorClaimExceedsTotal(ContractCustomError):
     """Solidity ``error CoordinatorClaimExceedsTotal(uint256 task, uint256 round, uint256 amount, uint256 remaining)``."""
 
@@ -130,6 +137,20 @@ class CoordinatorDigestMismatch(ContractCustomError):
     """Solidity ``error CoordinatorDigestMismatch(uint256 task, uint256 round, bytes32 expected, bytes32 actual)``."""
 
     error_name = "CoordinatorDigestMismatch"
+
+
+@register_error_class
+class CoordinatorIdleGap(ContractCustomError):
+    """Solidity ``error CoordinatorIdleGap(uint256 task, uint256 opensAt)``."""
+
+    error_name = "CoordinatorIdleGap"
+
+
+@register_error_class
+class CoordinatorInvalidKey(ContractCustomError):
+    """Solidity ``error CoordinatorInvalidKey(uint256 task, uint256 round, bytes32 key)``."""
+
+    error_name = "CoordinatorInvalidKey"
 
 
 @register_error_class
@@ -214,6 +235,20 @@ class CoordinatorRoundInProgress(ContractCustomError):
     """Solidity ``error CoordinatorRoundInProgress(uint256 task, uint256 round)``."""
 
     error_name = "CoordinatorRoundInProgress"
+
+
+@register_error_class
+class CoordinatorSeedExpired(ContractCustomError):
+    """Solidity ``error CoordinatorSeedExpired(uint256 task, uint256 round)``."""
+
+    error_name = "CoordinatorSeedExpired"
+
+
+@register_error_class
+class CoordinatorSeedPending(ContractCustomError):
+    """Solidity ``error CoordinatorSeedPending(uint256 task, uint256 round)``."""
+
+    error_name = "CoordinatorSeedPending"
 
 
 @register_error_class
@@ -447,11 +482,14 @@ __all__ = [
     "CoordinatorAlreadyClaimed",
     "CoordinatorAlreadyMember",
     "CoordinatorAlreadySlashed",
+    "CoordinatorBondTooLow",
     "CoordinatorClaimExceedsTotal",
     "CoordinatorCommitmentMismatch",
     "CoordinatorConsentInvalid",
     "CoordinatorConsentStillValid",
     "CoordinatorDigestMismatch",
+    "CoordinatorIdleGap",
+    "CoordinatorInvalidKey",
     "CoordinatorInvalidParams",
     "CoordinatorInvalidProof",
     "CoordinatorMaxRoundsReached",
@@ -464,6 +502,8 @@ __all__ = [
     "CoordinatorNotTaskOwner",
     "CoordinatorRewardTooLarge",
     "CoordinatorRoundInProgress",
+    "CoordinatorSeedExpired",
+    "CoordinatorSeedPending",
     "CoordinatorSlashPending",
     "CoordinatorStakeTooLow",
     "CoordinatorSuspended",
