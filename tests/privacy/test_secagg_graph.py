@@ -37,7 +37,7 @@ def test_graph_is_symmetric_regular_connected_and_deterministic(
     seed, members, degree = inputs
     n = len(members)
     graph = neighbour_graph(seed, members, degree)
-    expected = default_degree(n) if degree is None else min(degree, n - 1)
+    expected = n - 1 if degree is None else min(degree, n - 1)  # no degree: the complete graph
     assert graph.degree == expected
     assert sorted(graph.ring) == members
     for m in members:
@@ -67,18 +67,18 @@ def test_the_ring_links_k_over_2_members_on_each_side() -> None:
         assert set(graph.neighbours(m)) == expected
 
 
-def test_small_rounds_get_the_complete_graph() -> None:
-    for n in (2, 3, 4, 5, 6, 7, 9):  # 2 * ceil(log2 n) >= n - 1
+def test_a_graph_without_a_degree_is_complete_and_bells_degree_is_kept_for_comparison() -> None:
+    for n in (2, 3, 4, 5, 6, 7, 9, 40):
         graph = neighbour_graph(bytes(32), list(range(n)))
         assert graph.degree == n - 1
+    # Bell et al.'s semi-honest 2 * ceil(log2 n), no longer any default (docs/threat-model.md says why)
     assert [default_degree(n) for n in (8, 10, 16, 17, 100, 1024)] == [6, 8, 8, 10, 14, 20]
 
 
 def test_the_graph_depends_on_the_seed() -> None:
     members = list(range(50))
-    assert (
-        neighbour_graph(b"\x01" * 32, members).adjacency != neighbour_graph(b"\x02" * 32, members).adjacency
-    )
+    one, two = neighbour_graph(b"\x01" * 32, members, 12), neighbour_graph(b"\x02" * 32, members, 12)
+    assert one.adjacency != two.adjacency
 
 
 def test_every_caller_builds_the_same_round_whatever_the_order_of_the_events() -> None:
@@ -119,7 +119,9 @@ def test_bad_graph_inputs_are_refused(seed: bytes, members: list[int], degree: i
 
 def test_threshold_must_fit_the_degree() -> None:
     assert SecAggConfig().resolve(2) == (1, 1)
-    assert SecAggConfig(degree=4).resolve(100) == (4, 3)
+    # k = 4 cannot keep 20 corrupt members of 100 from some honest member's shares: the largest threshold
+    assert SecAggConfig(degree=4).resolve(100) == (4, 4)
+    assert SecAggConfig(degree=56).resolve(100) == (56, 21)
     with pytest.raises(ConfigError):
         SecAggConfig(degree=4, threshold=5).resolve(100)
     with pytest.raises(ConfigError):

@@ -85,6 +85,14 @@ from fedchain.privacy.secagg.graph import NeighbourGraph, neighbour_graph
 from fedchain.privacy.secagg.kdf import RoundContext, hkdf_sha256
 from fedchain.privacy.secagg.keys import PublicKeys, RoundKeys, x25519
 from fedchain.privacy.secagg.masking import decode_masked_vector, encode_masked_vector, mask_vector
+from fedchain.privacy.secagg.params import (
+    DEFAULT_THREAT_MODEL,
+    ThreatModel,
+    exposure_bound,
+    liveness_bound,
+    private_threshold,
+    size_parameters,
+)
 from fedchain.privacy.secagg.prg import add_masks, expand_mask
 from fedchain.privacy.secagg.quantize import QuantizationConfig, dequantize, quantize
 from fedchain.privacy.secagg.round import SecAggRound
@@ -101,6 +109,7 @@ from fedchain.privacy.secagg.unmask import (
 
 __all__ = [
     "DEFAULT_SECAGG_CONFIG",
+    "DEFAULT_THREAT_MODEL",
     "DoubleRevealError",
     "Fault",
     "InvalidKeyError",
@@ -123,6 +132,7 @@ __all__ = [
     "ShareKind",
     "ShareMismatchError",
     "SumOverflowError",
+    "ThreatModel",
     "TooFewNeighboursError",
     "UnmaskBundle",
     "UnmaskResult",
@@ -142,14 +152,18 @@ __all__ = [
     "encode_share_bundle",
     "encode_unmask_bundle",
     "expand_mask",
+    "exposure_bound",
     "hkdf_sha256",
+    "liveness_bound",
     "mask_vector",
     "neighbour_graph",
     "open_share_bundle",
+    "private_threshold",
     "quantize",
     "random_secret",
     "require_recoverable",
     "reveal_kinds",
+    "size_parameters",
     "unmask_aggregate",
     "x25519",
 ]

@@ -134,7 +134,8 @@ def require_recoverable(
     >>> from fedchain.privacy.secagg.kdf import RoundContext
     >>> from fedchain.privacy.secagg.keys import RoundKeys
     >>> keys = {m: RoundKeys.from_private_bytes(bytes([m + 1]) * 32, bytes(32)).public for m in range(4)}
-    >>> rnd = SecAggRound.create(RoundContext(1, bytes(20), 1, 1), bytes(32), keys)  # k = 3, t = 2
+    >>> from fedchain.privacy.secagg.config import SecAggConfig
+    >>> rnd = SecAggRound.create(RoundContext(1, bytes(20), 1, 1), bytes(32), keys, SecAggConfig(3, 2))
     >>> require_recoverable(rnd, shared=[0, 1, 2, 3], survivors=[0, 1, 2])
     >>> require_recoverable(rnd, shared=[0, 1, 2, 3], survivors=[0, 1])
     Traceback (most recent call last):

@@ -38,7 +38,7 @@ Examples
 >>> public = {m: k.public for m, k in keys.items()}
 >>> rnd = SecAggRound.create(RoundContext(1, bytes(20), 1, 1), bytes(32), public)
 >>> blob = encode_share_bundle(create_share_bundle(rnd, 1, keys[1], b"\\x05" * 32))
->>> len(blob), open_share_bundle(rnd, 4, keys[4], decode_share_bundle(blob)).sender
+>>> len(blob), open_share_bundle(rnd, 4, keys[4], decode_share_bundle(blob)).sender  # k = 2, t = 2
 (493, 1)
 """
 

@@ -1,58 +1,44 @@
 """Round parameters of SecAgg+: the neighbour graph's degree ``k`` and the Shamir threshold ``t``.
 
-Defaults follow Bell et al. (CCS 2020): ``k = 2 * ceil(log2 n)`` neighbours, every other member when that
-reaches ``n - 1`` (small rounds run the original, complete-graph protocol of Bonawitz et al.), and a threshold
-of a strict majority of the neighbours, ``t = floor(k / 2) + 1``. A member does **not** keep a share of its
-own secrets: its ``k`` shares go to its ``k`` neighbours, so ``1 <= t <= k``. Any ``t - 1`` neighbours learn
-nothing about its secrets; its secrets can be recovered while ``t`` of its neighbours publish unmask bundles.
-With the defaults a member tolerates ``k - t = ceil(k / 2) - 1`` silent neighbours.
+By default both are sized from the task's threat model (:class:`~fedchain.privacy.secagg.params.ThreatModel`,
+``docs/threat-model.md``): the cheapest ``(k, t)`` for which, per round, no honest member is exposed except
+with
+probability ``2**-40`` (fewer than ``t`` corrupt neighbours, and at least one honest surviving neighbour) and
+the round can be unmasked except with probability ``2**-20``, for the stated fractions of corrupt members and
+dropouts (:func:`~fedchain.privacy.secagg.params.size_parameters`). Small rounds get (nearly) the complete
+graph of Bonawitz et al.; large ones Bell et al.'s sparse graph, with a degree far above their
+honest-but-curious ``2 * ceil(log2 n)``. A member does **not** keep a share of its own secrets: its ``k``
+shares
+go to its ``k`` neighbours, so ``1 <= t <= k``.
+
+An explicit ``degree`` is honoured (``>= n - 1`` means complete); an explicit ``threshold`` too. With a degree
+and no threshold, ``t`` is the smallest meeting the privacy target for that degree.
 
 Examples
 --------
->>> [default_degree(n) for n in (2, 3, 5, 9, 10, 100, 1024)]
-[1, 2, 4, 8, 8, 14, 20]
->>> SecAggConfig().resolve(100), SecAggConfig(degree=6, threshold=3).resolve(100)
-((14, 8), (6, 3))
+>>> SecAggConfig().resolve(100), SecAggConfig().resolve(1000)
+((56, 21), (202, 84))
+>>> SecAggConfig(degree=6, threshold=3).resolve(100)
+(6, 3)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fedchain.exceptions import ConfigError
-
-
-def default_degree(n: int) -> int:
-    """``min(n - 1, 2 * ceil(log2 n))``: Bell et al.'s logarithmic degree, complete for small ``n``."""
-    if type(n) is not int or n < 1:
-        raise ConfigError(f"the number of members must be a positive int, not {n!r}")
-    return min(n - 1, 2 * (n - 1).bit_length())
+from fedchain.privacy.secagg._degree import default_degree, resolve_degree
+from fedchain.privacy.secagg.params import (
+    DEFAULT_THREAT_MODEL,
+    ThreatModel,
+    private_threshold,
+    size_parameters,
+)
 
 
 def default_threshold(degree: int) -> int:
-    """``floor(k / 2) + 1``: a strict majority of a member's ``k`` neighbours (1 when ``k <= 1``)."""
+    """``floor(k / 2) + 1``: Bell et al.'s semi-honest threshold (kept for comparison only)."""
     return degree // 2 + 1
-
-
-def resolve_degree(n: int, degree: int | None) -> int:
-    """The degree a graph of ``n`` members gets: ``n - 1`` (complete) when ``degree >= n - 1``.
-
-    Raises
-    ------
-    ConfigError
-        ``n < 1``, or a degree below ``n - 1`` that is not an even int of at least 2 (Bell et al.'s ring
-        links ``k / 2`` members on each side).
-    """
-    if degree is None:
-        return default_degree(n)
-    default_degree(n)  # validates n
-    if type(degree) is not int or degree < 1:
-        raise ConfigError(f"degree must be a positive int, not {degree!r}")
-    if degree >= n - 1:
-        return n - 1
-    if degree % 2:
-        raise ConfigError(f"degree {degree} < n - 1 = {n - 1} must be even (k/2 neighbours on each side)")
-    return degree
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +48,11 @@ class SecAggConfig:
     Parameters
     ----------
     degree
-        Neighbours per member, ``k``; ``None`` for :func:`default_degree`. Values ``>= n - 1`` mean everyone.
+        Neighbours per member, ``k``; ``None`` to size it from ``threat``. Values ``>= n - 1`` mean everyone.
     threshold
-        Shares needed to reconstruct, ``t``; ``None`` for :func:`default_threshold` of the actual degree.
+        Shares needed to reconstruct, ``t``; ``None`` to size it from ``threat``.
+    threat
+        Who may be corrupt, how many drop out, and the failure probabilities a round may have.
 
     Raises
     ------
@@ -74,12 +62,15 @@ class SecAggConfig:
 
     degree: int | None = None
     threshold: int | None = None
+    threat: ThreatModel = field(default=DEFAULT_THREAT_MODEL)
 
     def __post_init__(self) -> None:
         for name in ("degree", "threshold"):
             value = getattr(self, name)
             if value is not None and (type(value) is not int or value < 1):
                 raise ConfigError(f"{name} must be None or a positive int, not {value!r}")
+        if not isinstance(self.threat, ThreatModel):
+            raise ConfigError(f"threat must be a ThreatModel, not {self.threat!r}")
 
     def resolve(self, n: int) -> tuple[int, int]:
         """``(k, t)`` for a round of ``n`` members.
@@ -91,15 +82,17 @@ class SecAggConfig:
         """
         if type(n) is not int or n < 2:
             raise ConfigError(f"secure aggregation needs at least 2 members, not {n!r}")
-        k = resolve_degree(n, self.degree)
-        t = default_threshold(k) if self.threshold is None else self.threshold
+        if self.degree is None and self.threshold is None:
+            return size_parameters(n, self.threat)
+        k = size_parameters(n, self.threat)[0] if self.degree is None else resolve_degree(n, self.degree)
+        t = private_threshold(n, k, self.threat) if self.threshold is None else self.threshold
         if t > k:
             raise ConfigError(f"threshold {t} exceeds the degree {k}: no member could ever be recovered")
         return k, t
 
 
 DEFAULT_SECAGG_CONFIG = SecAggConfig()
-"""Bell et al.'s defaults: ``k = min(n - 1, 2 * ceil(log2 n))``, ``t = floor(k / 2) + 1``."""
+"""``(k, t)`` sized from :data:`~fedchain.privacy.secagg.params.DEFAULT_THREAT_MODEL`."""
 
 __all__ = [
     "DEFAULT_SECAGG_CONFIG",

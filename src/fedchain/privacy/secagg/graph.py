@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from fedchain.exceptions import ConfigError
+from fedchain.privacy.secagg._degree import resolve_degree
 from fedchain.privacy.secagg._encoding import check_bytes, check_member, u32
 from fedchain.privacy.secagg._types import MemberIndex
-from fedchain.privacy.secagg.config import resolve_degree
 from fedchain.privacy.secagg.kdf import VERSION, hkdf_sha256
 
 SEED_BYTES = 32
@@ -107,7 +107,8 @@ def neighbour_graph(seed: bytes, members: Sequence[MemberIndex], degree: int | N
     members
         The members' on-chain indices, strictly ascending (each in ``[0, 2**32)``).
     degree
-        ``k``; ``None`` for :func:`~fedchain.privacy.secagg.config.default_degree`. Values ``>= n - 1``
+        ``k``; ``None`` for the complete graph (a round's ``k`` comes from its
+        :class:`~fedchain.privacy.secagg.config.SecAggConfig`). Values ``>= n - 1``
         give the complete graph; smaller values must be even.
 
     Returns

@@ -7,7 +7,8 @@ A round has ``n`` members in its neighbour graph (those that advertised keys). T
 each member linked to the ``k / 2`` nearest on either side, or complete when ``k >= n - 1``. Its seed is
 drawn on-chain after the members are fixed, so the graph is independent of who is corrupt.
 
-* **Corruption.** The adversary statically corrupts ``C = floor(gamma * n)`` members, who pool their secrets
+* **Corruption.** The adversary statically corrupts ``C = max(1, floor(gamma * n))`` members (none if
+  ``gamma = 0``), who pool their secrets
   and the shares they hold with a malicious aggregator, and may refuse to send any message.
 * **Dropouts.** ``D = floor(delta * n)`` of the ``H = n - C`` honest members drop out, independently of the
   graph; ``S = H - D`` honest members survive. Counts are floors that forgive float rounding (``0.29 * 100``
@@ -59,7 +60,7 @@ import numpy.typing as npt
 from scipy.special import gammaln
 
 from fedchain.exceptions import ConfigError
-from fedchain.privacy.secagg.config import resolve_degree
+from fedchain.privacy.secagg._degree import resolve_degree
 from fedchain.privacy.secagg.graph import _graph_key, seeded_permutation
 
 DEFAULT_CORRUPT_FRACTION = 0.2
@@ -131,8 +132,13 @@ class ThreatModel:
                 raise ConfigError(f"{name} must be an int in [1, {MAX_BITS}], not {value!r}")
 
     def counts(self, n: int) -> tuple[int, int]:
-        """``(C, D)``: corrupt members and honest dropouts in a round of ``n`` members."""
-        corrupt = min(n - 1, math.floor(self.corrupt_fraction * n + _SLACK))
+        """``(C, D)``: corrupt members and honest dropouts in a round of ``n`` members.
+
+        With any corruption assumed at all, at least one member is counted corrupt: in a round too small for
+        ``gamma * n`` to reach 1, no single member may still see another's update.
+        """
+        corrupt = math.floor(self.corrupt_fraction * n + _SLACK)
+        corrupt = min(n - 1, max(corrupt, 1 if self.corrupt_fraction > 0 else 0))
         return corrupt, min(n - corrupt, math.floor(self.dropout_fraction * n + _SLACK))
 
     @property
@@ -323,6 +329,18 @@ def _size_parameters(n: int, model: ThreatModel) -> tuple[int, int]:
     return n - 1, min(corrupt + 1, n - 1)
 
 
+def private_threshold(n: int, k: int, model: ThreatModel = DEFAULT_THREAT_MODEL) -> int:
+    """The smallest ``t`` with ``exposure_bound(n, k, t) <= 2**-privacy_bits`` (``k`` if none does).
+
+    Examples
+    --------
+    >>> private_threshold(100, 99), private_threshold(100, 56)
+    (21, 21)
+    """
+    k = _check_round(n, k, 1)
+    return _first(_terms(n, k, model).exposure[1:] <= model.privacy_target, default=k - 1) + 1
+
+
 def _first(mask: npt.NDArray[np.bool_], default: int) -> int:
     hits = np.flatnonzero(mask)
     return int(hits[0]) if hits.size else default
@@ -476,6 +494,7 @@ __all__ = [
     "exposure_bound",
     "hypergeometric_tails",
     "liveness_bound",
+    "private_threshold",
     "simulate_exposure",
     "size_parameters",
 ]

@@ -179,7 +179,9 @@ def quantize(
     return signed.view(np.uint64).astype(word_dtype(bits))  # two's complement, reduced mod 2**bits
 
 
-def dequantize(total: Words, config: QuantizationConfig) -> tuple[npt.NDArray[np.float64], int]:
+def dequantize(
+    total: Words, config: QuantizationConfig, *, members: int | None = None
+) -> tuple[npt.NDArray[np.float64], int]:
     """The weighted mean and total weight from a sum of quantized vectors.
 
     Parameters
@@ -188,6 +190,9 @@ def dequantize(total: Words, config: QuantizationConfig) -> tuple[npt.NDArray[np
         ``sum_i vector_i mod 2**bits`` (``uint32`` or ``uint64``, ``d + 1`` words).
     config
         The parameters the vectors were quantized with.
+    members
+        How many vectors were summed, if known: then a sum no ``members`` honest quantized vectors could
+        make (total weight above ``members * max_weight``, or a value beyond ``W * R``) is refused too.
 
     Returns
     -------
@@ -199,7 +204,8 @@ def dequantize(total: Words, config: QuantizationConfig) -> tuple[npt.NDArray[np
     MaskedVectorError
         Not a one-dimensional ``uint32``/``uint64`` array of at least one word.
     SumOverflowError
-        A total weight that is not positive (not a sum of quantized vectors).
+        A total weight that is not positive, or (with ``members``) a sum outside what ``members`` quantized
+        vectors can add up to: some vector held something else than a quantized update.
     """
     words = np.asarray(total)
     if words.ndim != 1 or words.shape[0] < 1 or words.dtype not in (np.dtype(np.uint32), np.dtype(np.uint64)):
@@ -208,6 +214,16 @@ def dequantize(total: Words, config: QuantizationConfig) -> tuple[npt.NDArray[np
     weight = int(signed[-1])
     if weight <= 0:
         raise SumOverflowError(f"total weight {weight} is not positive")
+    if members is not None:
+        if weight > members * config.max_weight:
+            raise SumOverflowError(
+                f"total weight {weight} exceeds {members} x max_weight {config.max_weight}"
+            )
+        if (
+            signed.shape[0] > 1
+            and int(np.max(np.abs(signed[:-1].astype(np.float64)))) > weight * config.levels
+        ):
+            raise SumOverflowError("a summed value exceeds the total weight times the quantization levels")
     mean = signed[:-1].astype(np.float64) * (float(config.clip) / config.levels) / weight
     return mean, weight
 

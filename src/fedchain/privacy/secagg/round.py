@@ -14,7 +14,7 @@ Examples
 >>> from fedchain.privacy.secagg.keys import PublicKeys, RoundKeys
 >>> keys = {m: RoundKeys.from_private_bytes(bytes([m]) * 32, bytes([m + 9]) * 32).public for m in (1, 2, 4)}
 >>> rnd = SecAggRound.create(RoundContext(1, bytes(20), 1, 1), bytes(32), keys)
->>> rnd.members, rnd.graph.degree, rnd.threshold, rnd.skipped
+>>> rnd.members, rnd.graph.degree, rnd.threshold, rnd.skipped  # any one of 3 may be corrupt: t = 2
 ((1, 2, 4), 2, 2, ())
 >>> keys[7] = PublicKeys(bytes(32), keys[1].enc_pk)  # u = 0: a low-order mask key
 >>> rnd = SecAggRound.create(RoundContext(1, bytes(20), 1, 1), bytes(32), keys)
