@@ -50,10 +50,10 @@ STAKE = 10 * TOKEN
 BOND = 5 * TOKEN
 PER_ROUND = 90 * TOKEN
 PLAIN_DURATIONS = Durations(
-    advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300
+    advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300, idle=0
 )
 SECAGG_DURATIONS = Durations(
-    advertise=600, share=600, commit=600, reveal=600, unmask=600, aggregate=600, challenge=300
+    advertise=600, share=600, commit=600, reveal=600, unmask=600, aggregate=600, challenge=300, idle=0
 )
 
 MEMBER_CALLS = ["advertise_keys", "share_keys", "commit", "reveal", "unmask", "attest", "claim"]
@@ -91,7 +91,7 @@ def build_federation(backend: ChainBackend, tmp: Path, members: int, secagg: Sec
         spec_hash=spec_ref.sha256, initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
         reward_pool=4 * PER_ROUND, reward_per_round=PER_ROUND, required_stake=STAKE, aggregator_bond=BOND,
         non_reveal_slash=STAKE // 2, dispute_slash=STAKE // 2, cohort_size=members, min_revealers=1,
-        max_rounds=0, mode=mode, aggregator=keys[0].address, durations=durations,
+        max_rounds=0, mode=mode, aggregator=keys[0].address, durations=durations, skip_slash=STAKE // 10,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, params.reward_pool)
     task = owner.coordinator.events_in_receipt(owner.coordinator.create_task(params), "TaskCreated")[0].task

@@ -19,7 +19,8 @@ Hierarchy::
     │   └── ClientResultError                              a client's fit / evaluate result is malformed
     ├── NodeError                                      a node role cannot carry on
     │   ├── NodeStateError                                 the local state file is unreadable or inconsistent
-    │   └── VerificationError                              a re-derivation disagrees with the chain
+    │   ├── VerificationError                              a re-derivation disagrees with the chain
+    │   └── AggregationError                               a round's valid inputs make no valid model
     ├── PrivacyError                                   a privacy protocol refused its input
     │   └── SecAggError                                    SecAgg+ refused an input; ``member``: whose
     │       ├── MalformedBundleError(SecAggError, ValueError)  bytes that are not a canonical bundle or vector
@@ -135,6 +136,12 @@ class NodeStateError(NodeError):
 
 class VerificationError(NodeError):
     """Public data re-derived off-chain disagrees with what the chain records."""
+
+
+class AggregationError(NodeError):
+    """The strategy cannot turn a round's valid inputs into a valid model: a re-derivable reason the
+    aggregator
+    reports (a failure report), not a crash."""
 
 
 # -- privacy ---------------------------------------------------------------------------------------

@@ -34,7 +34,13 @@ from typing import Any, Final
 from fedchain.codec import ModelSpec
 from fedchain.exceptions import BlobNotFoundError, ConfigError, InvalidLocatorError
 from fedchain.fl.strategies import Hyperparameter, Strategy, hyperparameters, strategy_factory
-from fedchain.privacy.secagg import QuantizationConfig, SecAggConfig
+from fedchain.privacy.secagg import QuantizationConfig, SecAggConfig, ThreatModel
+from fedchain.privacy.secagg.params import (
+    DEFAULT_CORRUPT_FRACTION,
+    DEFAULT_DROPOUT_FRACTION,
+    DEFAULT_LIVENESS_BITS,
+    DEFAULT_PRIVACY_BITS,
+)
 from fedchain.storage import BlobStore, ContentRef
 
 TASK_SPEC_FORMAT: Final = "fedchain-task-spec/1"
@@ -42,10 +48,14 @@ TASK_SPEC_FORMAT: Final = "fedchain-task-spec/1"
 
 @dataclass(frozen=True)
 class SecAggSpec:
-    """A ``secagg`` task's public protocol parameters: neighbour degree and threshold, and quantization.
+    """A ``secagg`` task's public protocol parameters: the threat model, neighbour degree and threshold, and
+    quantization.
 
-    ``degree`` / ``threshold`` ``None`` mean the defaults for the round's size (``2 * ceil(log2 n)`` and
-    ``floor(k / 2) + 1``). Each member's weight is its example count capped at ``max_weight``.
+    ``degree`` / ``threshold`` ``None`` mean sized from the threat model for the round's size
+    (:func:`~fedchain.privacy.secagg.params.size_parameters`: no honest member exposed except with
+    probability ``2**-privacyBits``, a round unrecoverable at most ``2**-livenessBits``, with a fraction
+    ``corruptFraction`` of the round's members corrupt and ``dropoutFraction`` dropping out;
+    ``docs/threat-model.md``). Each member's weight is its example count capped at ``max_weight``.
     """
 
     degree: int | None = None
@@ -53,13 +63,22 @@ class SecAggSpec:
     clip: float = 4.0
     value_bits: int = 16
     max_weight: int = 1024
+    corrupt_fraction: float = DEFAULT_CORRUPT_FRACTION
+    dropout_fraction: float = DEFAULT_DROPOUT_FRACTION
+    privacy_bits: int = DEFAULT_PRIVACY_BITS
+    liveness_bits: int = DEFAULT_LIVENESS_BITS
 
     def __post_init__(self) -> None:
         self.config()  # validates every field
         self.quantization()
 
+    def threat(self) -> ThreatModel:
+        return ThreatModel(
+            self.corrupt_fraction, self.dropout_fraction, self.privacy_bits, self.liveness_bits
+        )
+
     def config(self) -> SecAggConfig:
-        return SecAggConfig(self.degree, self.threshold)
+        return SecAggConfig(self.degree, self.threshold, self.threat())
 
     def quantization(self) -> QuantizationConfig:
         return QuantizationConfig(
@@ -68,13 +87,61 @@ class SecAggSpec:
 
     def to_dict(self) -> dict[str, Any]:
         return {"degree": self.degree, "threshold": self.threshold, "clip": float(self.clip),
-                "valueBits": self.value_bits, "maxWeight": self.max_weight}  # fmt: skip
+                "valueBits": self.value_bits, "maxWeight": self.max_weight,
+                "corruptFraction": float(self.corrupt_fraction),
+                "dropoutFraction": float(self.dropout_fraction),
+                "privacyBits": self.privacy_bits, "livenessBits": self.liveness_bits}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SecAggSpec:
-        if set(data) != {"degree", "threshold", "clip", "valueBits", "maxWeight"}:
-            raise ConfigError("a secagg section needs exactly: degree, threshold, clip, valueBits, maxWeight")
-        return cls(data["degree"], data["threshold"], data["clip"], data["valueBits"], data["maxWeight"])
+        keys = set(cls().to_dict())
+        if set(data) != keys:
+            raise ConfigError(f"a secagg section needs exactly: {', '.join(sorted(keys))}")
+        return cls(
+            data["degree"], data["threshold"], data["clip"], data["valueBits"], data["maxWeight"],
+            data["corruptFraction"], data["dropoutFraction"], data["privacyBits"], data["livenessBits"],
+        )  # fmt: skip
+
+
+DEFAULT_MAX_ABS_VALUE: Final = 1e6
+"""Largest magnitude a parameter of a revealed update may have (``plain`` mode). Far above any trained model's
+weights and far below fixed point's range (``2**39``), so a bounded update can neither overflow the bit-exact
+aggregation nor swamp the others by its size alone."""
+
+DEFAULT_MAX_EXAMPLES: Final = 1_000_000
+"""Largest example count a member may declare for one update (``plain`` mode; its FedAvg weight and reward
+weight). 10,000 members at the cap sum to 10**10, far below the fixed-point weight limit (``2**62``)."""
+
+
+@dataclass(frozen=True)
+class UpdateBounds:
+    """What a revealed update may hold (``plain`` mode); an update beyond them is excluded as ``OutOfRange``.
+
+    Raises
+    ------
+    ConfigError
+        A bound that is not positive (or, for ``max_abs_value``, not finite).
+    """
+
+    max_abs_value: float = DEFAULT_MAX_ABS_VALUE
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+
+    def __post_init__(self) -> None:
+        value = self.max_abs_value
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < float("inf"):
+            raise ConfigError(f"maxAbsValue must be a positive finite number, not {value!r}")
+        object.__setattr__(self, "max_abs_value", float(value))
+        if type(self.max_examples) is not int or self.max_examples < 1:
+            raise ConfigError(f"maxExamples must be a positive int, not {self.max_examples!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"maxAbsValue": self.max_abs_value, "maxExamples": self.max_examples}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UpdateBounds:
+        if set(data) != {"maxAbsValue", "maxExamples"}:
+            raise ConfigError("a bounds section needs exactly: maxAbsValue, maxExamples")
+        return cls(data["maxAbsValue"], data["maxExamples"])
 
 
 @dataclass(frozen=True)
@@ -82,13 +149,15 @@ class TaskSpec:
     """A task's model spec and strategy; its :meth:`spec_hash` is the on-chain ``specHash``.
 
     ``strategy_params`` given to the constructor are overrides; the stored value holds every hyper-parameter.
-    ``secagg`` holds the protocol parameters of a ``secagg``-mode task (``None`` for ``plain``).
+    ``secagg`` holds the protocol parameters of a ``secagg``-mode task (``None`` for ``plain``); ``bounds``
+    what a revealed update may hold.
     """
 
     model: ModelSpec
     strategy: str = "fedavg"
     strategy_params: Mapping[str, Hyperparameter] = field(default_factory=dict)
     secagg: SecAggSpec | None = None
+    bounds: UpdateBounds = field(default_factory=UpdateBounds)
 
     def __post_init__(self) -> None:
         name = self.strategy.lower()
@@ -101,6 +170,7 @@ class TaskSpec:
             "format": TASK_SPEC_FORMAT,
             "model": self.model.to_dict(),
             "strategy": {"name": self.strategy, "params": dict(sorted(self.strategy_params.items()))},
+            "bounds": self.bounds.to_dict(),
         }
         if self.secagg is not None:
             doc["secagg"] = self.secagg.to_dict()
@@ -133,12 +203,16 @@ class TaskSpec:
             data = json.loads(text)
             if not isinstance(data, dict) or data.get("format") != TASK_SPEC_FORMAT:
                 raise ConfigError(f"not a {TASK_SPEC_FORMAT} document")
-            if not {"format", "model", "strategy"} <= set(data) <= {"format", "model", "strategy", "secagg"}:
-                raise ConfigError("a task spec needs exactly: format, model, strategy (and secagg, if any)")
+            keys = {"format", "model", "strategy", "bounds"}
+            if not keys <= set(data) <= keys | {"secagg"}:
+                raise ConfigError(
+                    "a task spec needs exactly: format, model, strategy, bounds (and secagg, if any)"
+                )
             strategy = data["strategy"]
             model = ModelSpec.from_json(json.dumps(data["model"]))
             secagg = SecAggSpec.from_dict(data["secagg"]) if "secagg" in data else None
-            return cls(model, str(strategy["name"]), dict(strategy["params"]), secagg)
+            bounds = UpdateBounds.from_dict(data["bounds"])
+            return cls(model, str(strategy["name"]), dict(strategy["params"]), secagg, bounds)
         except (ValueError, TypeError, KeyError) as exc:
             if isinstance(exc, ConfigError):
                 raise
@@ -169,4 +243,13 @@ def fetch_task_spec(store: BlobStore, spec_hash: bytes) -> TaskSpec:
     return TaskSpec.from_json(blob)
 
 
-__all__ = ["TASK_SPEC_FORMAT", "SecAggSpec", "TaskSpec", "fetch_task_spec", "publish_task_spec"]
+__all__ = [
+    "DEFAULT_MAX_ABS_VALUE",
+    "DEFAULT_MAX_EXAMPLES",
+    "TASK_SPEC_FORMAT",
+    "SecAggSpec",
+    "TaskSpec",
+    "UpdateBounds",
+    "fetch_task_spec",
+    "publish_task_spec",
+]

@@ -33,7 +33,9 @@ TOKEN = 10**18
 STAKE = 10 * TOKEN
 PER_ROUND = 90 * TOKEN
 PASSWORD = "node cli test password"
-DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=600)
+DURATIONS = Durations(
+    advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=600, idle=0
+)
 TIMEOUT = 300.0
 """Liveness guard per wait (not a speed assertion: the machine is shared and noisy)."""
 

@@ -27,9 +27,11 @@ TOKEN = 10**18
 STAKE = 10 * TOKEN
 BOND = 5 * TOKEN
 PER_ROUND = 90 * TOKEN
-DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300)
+DURATIONS = Durations(
+    advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300, idle=0
+)
 SECAGG_DURATIONS = Durations(
-    advertise=600, share=600, commit=600, reveal=600, unmask=600, aggregate=600, challenge=300
+    advertise=600, share=600, commit=600, reveal=600, unmask=600, aggregate=600, challenge=300, idle=0
 )
 
 
@@ -114,7 +116,8 @@ def build_federation(
     params = TaskParams(
         spec_hash=spec_ref.sha256, initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
         reward_pool=4 * PER_ROUND, reward_per_round=PER_ROUND, required_stake=STAKE, aggregator_bond=BOND,
-        non_reveal_slash=STAKE // 2, dispute_slash=STAKE // 2, cohort_size=len(clients), min_revealers=1,
+        non_reveal_slash=STAKE // 2, dispute_slash=STAKE // 2, skip_slash=STAKE // 10,
+        cohort_size=len(clients), min_revealers=1,
         max_rounds=0, mode=mode, aggregator=keys[0].address, durations=durations,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, params.reward_pool)

@@ -80,7 +80,11 @@ def test_tampered_global_model_is_refused_and_nothing_is_committed(federation: F
     assert f.owner.coordinator.round(f.task, 1).phase == Phase.COMMIT
 
 
-def test_round_with_no_valid_update_aborts_at_the_aggregate_deadline(federation: Federation) -> None:
+def test_round_with_no_valid_update_ends_failed_and_the_aggregator_keeps_its_bond(
+    federation: Federation,
+) -> None:
+    """Nothing to aggregate is not the aggregator's fault: it reports so, the verifiers agree, the round ends
+    ``Failed`` with no model and no reward, and its bond returns (only a missing submission forfeits it)."""
     f = federation
     aggregator = f.aggregator()
     participants = [f.participant(i, DeleteAfterReveal) for i in range(3)]
@@ -90,10 +94,15 @@ def test_round_with_no_valid_update_aborts_at_the_aggregate_deadline(federation:
             p.step()
     actions = aggregator.step()
     assert sum("excluded" in a for a in actions) == 3
-    assert "no valid update" in actions[-1]
-    assert aggregator.step() == []  # waiting, not progress: a driver may move the clock
-    f.backend.advance_time(f.owner.coordinator.task(f.task).durations.aggregate + 1)
-    assert f.owner.coordinator.round(f.task, 1).phase == Phase.ABORTED
-    assert aggregator.step() == ["round 2: opened"]
-    assert all(not any("claim" in a for a in p.step()) for p in participants)  # aborted: no reward
+    assert actions[-1] == "round 1: submitted a failure report (no valid update)"
+    votes = [a for p in participants for a in p.step()]
+    assert all("attested" in v for v in votes), votes  # every member re-derives the same failure
+    f.backend.advance_time(f.owner.coordinator.task(f.task).durations.challenge + 1)
+    assert aggregator.step() == ["round 1: finalized -> failed"]
+    assert f.owner.coordinator.round(f.task, 1).phase == Phase.FAILED
     assert f.owner.models.version_count(f.task) == 1
+    task = f.owner.coordinator.task(f.task)
+    assert aggregator.step() == ["round 2: opened"]
+    assert f.owner.coordinator.task(f.task).bond_deposit == task.bond_deposit - task.aggregator_bond
+    assert task.bond_deposit % task.aggregator_bond == 0  # round 1's bond came back in full
+    assert all(not any("claim" in a for a in p.step()) for p in participants)  # failed: no reward

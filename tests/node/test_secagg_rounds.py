@@ -113,19 +113,30 @@ def test_secagg_round_with_30_percent_dropout_on_devnet(
         _run_secagg_round(chain, tmp_path, monkeypatch)
 
 
-def test_too_many_dropouts_abort_the_round_cleanly(backend: ChainBackend, tmp_path: Path) -> None:
-    """3 of 5 drop out after committing: 2 survivors < t = 3, no secret can be rebuilt, nothing is submitted.
+def test_too_many_dropouts_fail_the_round_and_charge_the_dropouts(
+    backend: ChainBackend, tmp_path: Path
+) -> None:
+    """3 of 5 drop out after committing: 2 survivors hold 1 share of each other's self-mask seed, t = 2.
 
-    The aggregator goes on opening rounds, which end the same way; round 1 is the one examined."""
+    No secret can be rebuilt: the aggregator reports the failure (keeping its bond), the verifiers agree, and
+    the round ends ``Failed`` with no model. The three that committed and left pay the non-reveal slash; the
+    survivors lose nothing. The aggregator goes on opening rounds; round 1 is the one examined."""
     f = build_federation(backend, tmp_path, members=5, secagg=SecAggSpec())
+    assert SecAggSpec().config().resolve(5) == (4, 2)
     participants = [f.participant(i, DropsAfterCommit if i < 3 else Participant) for i in range(5)]
     aggregator = f.aggregator()
-    with pytest.raises(NodeError):  # the round never finalizes...
+    with pytest.raises(NodeError):  # no round ever finalizes...
         run_rounds(aggregator, participants, backend, rounds=1, max_sweeps=14)
-    rnd = f.owner.coordinator.round(f.task, 1)
-    assert rnd.phase == Phase.ABORTED  # ...it aborted at its aggregate deadline, with no aggregate
+    coordinator = f.owner.coordinator
+    rnd = coordinator.round(f.task, 1)
+    assert rnd.phase == Phase.FAILED  # ...round 1 ended with an accepted failure report
     assert rnd.model_hash == bytes(32) and f.owner.models.version_count(f.task) == 1
+    report = read_round_record(f.store, rnd.metrics_hash)
+    assert report["failure"].startswith("too few unmask bundles")
+    for p in participants[:3]:  # the dropouts caused it, and pay for it
+        activity = coordinator.member_activity(f.task, p.fc.address)
+        assert activity.slashed_absent == 1
     for p in participants[3:]:  # the survivors unmasked what they could and lose nothing
-        activity = f.owner.coordinator.member_activity(f.task, p.fc.address)
-        assert activity.revealed >= 1 and activity.slashed_non_reveal == 0 and activity.slashed_dispute == 0
+        activity = coordinator.member_activity(f.task, p.fc.address)
+        assert activity.revealed >= 1 and activity.slashed_absent == 0 and activity.slashed_dispute == 0
     assert f.owner.vault.stake_of(f.task, participants[3].fc.address) == STAKE

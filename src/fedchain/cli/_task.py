@@ -318,7 +318,7 @@ def create_plain_task(
     """Create a plain-mode task whose initial model is all zeros (stored in ``store``); returns its id.
 
     The task spec is published in ``store`` (its hash is the task's ``specHash``). The owner (``fc``'s
-    signer) approves and funds the reward pool. Slashes are half the stake.
+    signer) approves and funds the reward pool. Slashes are half the stake (a tenth for a skipped step).
     """
     spec = task_spec.model
     zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
@@ -329,7 +329,7 @@ def create_plain_task(
         reward_pool=reward_pool, reward_per_round=reward_per_round, required_stake=stake,
         aggregator_bond=bond, non_reveal_slash=stake // 2, dispute_slash=stake // 2, cohort_size=cohort,
         min_revealers=min_revealers, max_rounds=max_rounds, mode=Mode.PLAIN,
-        aggregator=Web3.to_checksum_address(aggregator), durations=durations,
+        aggregator=Web3.to_checksum_address(aggregator), durations=durations, skip_slash=stake // 10,
     )  # fmt: skip
     if fc.token.allowance(fc.address, fc.vault.address) < reward_pool:
         fc.token.approve(fc.vault.address, reward_pool)
@@ -366,13 +366,23 @@ def create(
     strategy_param: StrategyParamOption = None,
     cohort: Annotated[int, typer.Option(min=1, help="Participants drawn per round.")] = 3,
     stake: Annotated[int, typer.Option(help="Required stake, in whole FED.")] = 10,
-    bond: Annotated[int, typer.Option(help="Aggregator bond per round, in whole FED.")] = 5,
+    bond: Annotated[
+        int | None,
+        typer.Option(
+            help="Aggregator bond per round, in whole FED (default: one round's rewards, so that "
+            "withholding an aggregate costs more than the rewards it keeps)."
+        ),
+    ] = None,
     reward_pool: Annotated[int, typer.Option(help="Reward pool funded now, in whole FED.")] = 360,
     reward_per_round: Annotated[int, typer.Option(help="Rewards per round, in whole FED.")] = 90,
     commit: Seconds = 600,
     reveal: Seconds = 600,
     aggregate: Seconds = 600,
     challenge: Seconds = 600,
+    idle: Annotated[
+        int,
+        typer.Option(min=0, help="Seconds after a round ends before the next may open (members may leave)."),
+    ] = 60,
     max_rounds: Annotated[int, typer.Option(help="Round limit (0: none).")] = 0,
     as_json: JsonOption = False,
 ) -> None:
@@ -387,8 +397,9 @@ def create(
     with open_chain(rpc, deployment_file, signer, role="owner") as fc:
         task = create_plain_task(
             fc, LocalDirectoryStore(store), task_spec, aggregator, cohort=cohort, stake=stake * TOKEN,
-            bond=bond * TOKEN, reward_pool=reward_pool * TOKEN, reward_per_round=reward_per_round * TOKEN,
-            durations=Durations(0, 0, commit, reveal, 0, aggregate, challenge), max_rounds=max_rounds,
+            bond=(reward_per_round if bond is None else bond) * TOKEN, reward_pool=reward_pool * TOKEN,
+            reward_per_round=reward_per_round * TOKEN,
+            durations=Durations(0, 0, commit, reveal, 0, aggregate, challenge, idle), max_rounds=max_rounds,
         )  # fmt: skip
     if as_json:
         print_json({"task": task, "owner": signer.address, "aggregator": aggregator, "scenario": scenario,

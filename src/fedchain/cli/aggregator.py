@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from web3 import Web3
 
-from fedchain.chain.bindings.coordinator import Phase
-from fedchain.chain.client import Fedchain
+from fedchain.chain.client import TERMINAL_PHASES, Fedchain
 from fedchain.cli._common import (
     DEFAULT_DEPLOYMENT,
     DeploymentOption,
@@ -40,8 +39,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )  # fmt: skip
 
-_TERMINAL = (Phase.FINALIZED, Phase.REJECTED, Phase.ABORTED)
-
 
 @app.callback()
 def _group() -> None:
@@ -49,7 +46,8 @@ def _group() -> None:
 
 
 def dev_clock_tick(w3: Web3, fc: Fedchain, task: int) -> list[str]:
-    """Move a devnet's clock just past the current phase's deadline and mine a block (anvil only).
+    """Move a devnet's clock just past the current phase's deadline, or the idle gap after the last round,
+    and mine a block (anvil only).
 
     Uses anvil's ``evm_increaseTime`` and ``evm_mine``; on a real chain these methods do not exist and the
     call fails with :class:`~fedchain.exceptions.BackendError`. Returns ``[]`` when there is no open round
@@ -60,14 +58,21 @@ def dev_clock_tick(w3: Web3, fc: Fedchain, task: int) -> list[str]:
         return []
     rnd = fc.coordinator.round(task, r)
     now = int(w3.eth.get_block("latest")["timestamp"])
-    if rnd.phase in _TERMINAL or rnd.deadline <= now:
+    # An open phase waits for its deadline; an ended round for its idle gap (after which the next may open).
+    target = (
+        rnd.ended_at + fc.coordinator.task(task).durations.idle
+        if rnd.phase in TERMINAL_PHASES
+        else rnd.deadline
+    )
+    if target <= now:
         return []
-    seconds = rnd.deadline - now + 1
+    seconds = target - now + 1
     for method, params in (("evm_increaseTime", [seconds]), ("evm_mine", [])):
         response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if "error" in response:
             raise BackendError(f"--dev-clock needs a devnet (anvil): {method} failed: {response['error']}")
-    return [f"round {r}: dev clock moved {seconds} s past the {rnd.phase.name.lower()} deadline"]
+    waited = "idle gap" if rnd.phase in TERMINAL_PHASES else f"{rnd.phase.name.lower()} deadline"
+    return [f"round {r}: dev clock moved {seconds} s past the {waited}"]
 
 
 @handle_errors

@@ -28,7 +28,6 @@ from fedchain.cli._task import (
     build_client,
     check_spec,
     ensure_member,
-    finalized_count,
     load_task_spec,
     open_chain,
     run_loop,
@@ -69,8 +68,10 @@ def run(
 ) -> None:
     """Join the task if needed, then train, commit, reveal, vote and claim round after round.
 
-    Stops after ``--rounds`` more rounds are finalized (and their rewards claimed), or on SIGTERM/SIGINT
-    (exit 0). A restart with the same ``--state`` file continues where the node stopped.
+    With ``--rounds N`` it takes part in at most N more rounds and stops once they are over and claimed (it
+    never enters a round it will not finish); it also stops when the chain lets it take part in no more rounds
+    (suspended, evicted), saying why; and on SIGTERM/SIGINT (exit 0). A restart with the same ``--state`` file
+    continues where the node stopped.
     """
     local = build_client(scenario, clients, seed, client_index)
     signer = load_signer(keystore)
@@ -83,17 +84,13 @@ def run(
             out.action(line)
         participant = Participant(
             fc, blobs, local.client, local.spec, task, state,
-            num_examples=local.num_examples, strategy_factory=task_spec.strategy_factory(),
+            num_examples=local.num_examples, strategy_factory=task_spec.strategy_factory(), rounds=rounds,
         )  # fmt: skip
-        target = finalized_count(fc, task) + rounds if rounds is not None else None
         out.action(f"running as {fc.address} on task {task}")
-        run_loop(
-            participant.step,
-            lambda: target is not None and finalized_count(fc, task) >= target,
-            out,
-            poll,
-        )
-        out.action("stopped")
+        # With --rounds N it enters at most N rounds, and stops once those are over and claimed; it also stops
+        # when the chain will let it take part in no more rounds (it says why).
+        run_loop(participant.step, lambda: participant.finished, out, poll)
+        out.action("stopped" if participant.stopped is None else f"stopped: {participant.stopped}")
 
 
 app.command("run")(run)

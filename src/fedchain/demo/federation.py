@@ -29,13 +29,13 @@ from fedchain.chain.bindings.coordinator import Durations, Mode, TaskParams
 from fedchain.chain.client import Fedchain, deploy_all
 from fedchain.codec import ModelSpec
 from fedchain.data import FederatedDataset, digits, fraud, hospitals
-from fedchain.exceptions import ConfigError
+from fedchain.exceptions import ConfigError, VerificationError
 from fedchain.fl.adapters import logistic_clients
 from fedchain.fl.strategies import Params, strategy_factory
 from fedchain.fl.typing import Metrics, from_named
 from fedchain.node import Aggregator, Participant, read_round_record, run_rounds, verify_task
 from fedchain.node._derive import record_rewards, revealed_events
-from fedchain.node._secagg import load_public, masked_vectors, unmask_round
+from fedchain.node._secagg import derive_secagg, load_public, masked_vectors
 from fedchain.storage import LocalDirectoryStore
 from fedchain.taskspec import SecAggSpec, TaskSpec, publish_task_spec
 
@@ -46,7 +46,7 @@ SCENARIOS: dict[str, Callable[..., FederatedDataset]] = {
     "fraud": fraud,
 }
 DURATIONS = Durations(
-    advertise=600, share=600, commit=600, reveal=600, unmask=600, aggregate=600, challenge=300
+    advertise=600, share=600, commit=600, reveal=600, unmask=600, aggregate=600, challenge=300, idle=30
 )
 """Phase windows in seconds. Phases close early once every eligible member has acted, so on a chain whose
 clock cannot be moved (``rpc``) a round waits only for its challenge window (``challenge_seconds``)."""
@@ -204,7 +204,9 @@ def _run(
         owner_key, agg_key = backend.funded_signer(), backend.funded_signer()
         member_keys = [backend.funded_signer() for _ in clients]
     pool = config.reward_per_round * config.rounds
-    mint: dict[str, int] = {owner_key.address: pool, agg_key.address: 10 * TOKEN}
+    # The aggregator's bond is one round's rewards (withholding an aggregate must cost more than the rewards
+    # it would keep: docs/threat-model.md); it holds two bonds' worth for its standing deposit.
+    mint: dict[str, int] = {owner_key.address: pool, agg_key.address: 2 * config.reward_per_round}
     mint |= {k.address: 2 * config.stake for k in member_keys}
     tx = Transactor(backend.w3, owner_key, role="owner", ledger=ledger)
     deployment = deploy_all(tx, owner_key, mint=mint)
@@ -216,13 +218,16 @@ def _run(
     durations = dataclasses.replace(DURATIONS, challenge=config.challenge_seconds)
     secagg = SecAggSpec() if config.mode == "secagg" else None
     task_spec = TaskSpec(spec, config.strategy, secagg=secagg)
+    # A secure sum protects only with two honest survivors: at least C + 2 revealers (docs/threat-model.md).
+    min_revealers = secagg.threat().counts(len(clients))[0] + 2 if secagg else 1
     spec_ref = publish_task_spec(store, task_spec)
     params = TaskParams(
         spec_hash=spec_ref.sha256, initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
         reward_pool=pool, reward_per_round=config.reward_per_round, required_stake=config.stake,
-        aggregator_bond=5 * TOKEN, non_reveal_slash=config.stake // 2, dispute_slash=config.stake // 2,
-        cohort_size=len(clients), min_revealers=1, max_rounds=0, mode=MODES[config.mode],
-        aggregator=agg_key.address, durations=durations,
+        aggregator_bond=config.reward_per_round, non_reveal_slash=config.stake // 2,
+        dispute_slash=config.stake // 2, cohort_size=len(clients),
+        min_revealers=min(min_revealers, len(clients)), max_rounds=0, mode=MODES[config.mode],
+        aggregator=agg_key.address, durations=durations, skip_slash=config.stake // 10,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, pool, phase="create_task")
     receipt = owner.coordinator.create_task(params)
@@ -321,7 +326,8 @@ def _visibility(
     from scipy.stats import chisquare
 
     pub = load_public(fc, store, spec, task, r)
-    masked, _ = masked_vectors(pub, store, revealed_events(fc, task, r))
+    revealed = revealed_events(fc, task, r)
+    masked = masked_vectors(pub, store, revealed).usable
 
     def uniformity(words: np.ndarray) -> float:
         raw = np.frombuffer(words.tobytes(), np.uint8)  # every 4-bit nibble of every word, 16 buckets
@@ -332,9 +338,11 @@ def _visibility(
         for address, member in pub.ids.items()
         if member in masked
     ]
-    total = unmask_round(fc, store, pub, task, r, masked)
-    k = len(pub.rnd.graph.neighbours(0))
-    return Visibility(r, published, total.total_weight, k, pub.rnd.threshold, uniformity(total.total))
+    outcome = derive_secagg(fc, store, pub, task, r, revealed)
+    if outcome.total is None or outcome.total_weight is None:  # the round finalized, so it unmasks
+        raise VerificationError(f"round {r} does not unmask from public data: {outcome.failure}")
+    k = pub.rnd.graph.degree
+    return Visibility(r, published, outcome.total_weight, k, pub.rnd.threshold, uniformity(outcome.total))
 
 
 def _write_plot(result: FederationResult) -> None:

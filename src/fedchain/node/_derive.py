@@ -13,26 +13,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from eth_typing import ChecksumAddress
 
 from fedchain import codec
 from fedchain.chain.bindings.coordinator import ExclusionReason, Mode, Phase, UpdateRevealedEvent
-from fedchain.chain.client import Fedchain, next_reveal_digest
+from fedchain.chain.client import Fedchain, initial_reveal_digest, next_reveal_digest
 from fedchain.codec import ModelSpec, NamedArrays
 from fedchain.exceptions import (
     BlobIntegrityError,
     BlobNotFoundError,
     BlobTooLargeError,
     CodecError,
+    ConfigError,
     InvalidLocatorError,
     NonFiniteError,
-    TooFewNeighboursError,
 )
 from fedchain.fl.strategies import FitResult, Params, Strategy
 from fedchain.fl.typing import Metrics
 from fedchain.incentives.contribution import ALIGNMENT_ONE, alignments, contribution_weights, split_by_weight
-from fedchain.node.errors import ModelIntegrityError, VerificationError
+from fedchain.node.errors import AggregationError, ModelIntegrityError, VerificationError
 from fedchain.storage import BlobStore, sha256_digest
+from fedchain.taskspec import UpdateBounds, fetch_task_spec
 
 RECORD_FORMAT = "fedchain-round-record/1"
 """The ``format`` field of a round record blob."""
@@ -67,7 +69,8 @@ class Exclusion:
 class RoundDerivation:
     """What public data determines about a round: the revealed set, the exclusions and the aggregate.
 
-    ``model`` and ``model_bytes`` are ``None`` when no valid update remains (the round can only abort).
+    ``model`` and ``model_bytes`` are ``None`` when no model can be derived; ``failure`` then says why (the
+    aggregator submits that as a failure report, and every verifier re-derives the same reason).
     """
 
     task: int
@@ -79,6 +82,8 @@ class RoundDerivation:
     model: Params | None
     model_bytes: bytes | None
     total_weight: int | None = None  # secagg: the only weight revealed (members count 1 each in ``included``)
+    failure: str | None = None
+    unavailable: tuple[str, ...] = ()  # blobs this node could not fetch: where it disagrees, it cannot tell
 
     @property
     def model_hash(self) -> bytes | None:
@@ -150,12 +155,17 @@ def revealed_events(fc: Fedchain, task: int, round_number: int) -> list[UpdateRe
 
 
 def load_update(
-    store: BlobStore, spec: ModelSpec, event: UpdateRevealedEvent
+    store: BlobStore, spec: ModelSpec, event: UpdateRevealedEvent, bounds: UpdateBounds | None = None
 ) -> tuple[NamedArrays | None, ExclusionReason | None]:
-    """Fetch and decode one revealed update; return ``(arrays, None)`` or ``(None, reason)``.
+    """Fetch, decode and bound-check one revealed update; return ``(arrays, None)`` or ``(None, reason)``.
 
-    Transient storage failures (I/O errors) are raised, not classified: they say nothing about the update.
+    With ``bounds`` (the task spec's), an example count outside ``[1, max_examples]`` or a value beyond
+    ``±max_abs_value`` is ``OUT_OF_RANGE``. Transient storage failures (I/O errors) are raised, not
+    classified:
+    they say nothing about the update.
     """
+    if bounds is not None and not 1 <= event.num_examples <= bounds.max_examples:
+        return None, ExclusionReason.OUT_OF_RANGE
     try:
         blob = store.get_by_locator(event.locator, event.update_hash)
     except (BlobNotFoundError, InvalidLocatorError):
@@ -165,11 +175,16 @@ def load_update(
     except BlobTooLargeError:
         return None, ExclusionReason.BAD_SHAPE
     try:
-        return codec.decode(blob, spec), None
+        arrays = codec.decode(blob, spec)
     except NonFiniteError:
         return None, ExclusionReason.NON_FINITE
     except CodecError:
         return None, ExclusionReason.BAD_SHAPE
+    if bounds is not None and any(
+        a.size and float(np.max(np.abs(a))) > bounds.max_abs_value for a in arrays.values()
+    ):
+        return None, ExclusionReason.OUT_OF_RANGE
+    return arrays, None
 
 
 def model_locator(fc: Fedchain, task: int, model_hash: bytes) -> str:
@@ -214,45 +229,65 @@ def derive_round(
     if rnd.mode == Mode.SEC_AGG:
         return _derive_secagg_round(fc, store, spec, strategy, task, round_number)
     events, digest = _reveal_digest(fc, task, round_number)
+    bounds = fetch_task_spec(store, fc.coordinator.task(task).spec_hash).bounds
     accepted: list[UpdateRevealedEvent] = []
     excluded: list[Exclusion] = []
     results: list[FitResult] = []
     for event in events:
-        arrays, reason = load_update(store, spec, event)
+        arrays, reason = load_update(store, spec, event, bounds)
         if arrays is None or reason is not None:
             excluded.append(Exclusion(event.member, reason or ExclusionReason.OTHER))
             continue
         accepted.append(event)
         results.append((arrays, event.num_examples))
-    model: Params | None = None
-    model_bytes: bytes | None = None
-    scores: list[int] = []
-    if results:
-        base = load_model(store, spec, rnd.base_model_hash, model_locator(fc, task, rnd.base_model_hash))
-        model = strategy.aggregate(base, results, server_round=round_number)
-        model_bytes = codec.encode(model, spec)
-        scores = alignments(base, [dict(arrays) for arrays, _ in results], model)
+    missing = tuple(
+        f"update of {e.member}" for e in excluded if e.reason == ExclusionReason.MISSING_BLOB
+    )  # fmt: skip
+    empty = RoundDerivation(
+        task=task, round=round_number, base_model_hash=rnd.base_model_hash, reveal_digest=digest,
+        included=(), excluded=tuple(excluded), model=None, model_bytes=None, failure="no valid update",
+        unavailable=missing,
+    )  # fmt: skip
+    if not results:
+        return empty
+    base = load_model(store, spec, rnd.base_model_hash, model_locator(fc, task, rnd.base_model_hash))
+    try:
+        model, model_bytes = aggregate_model(strategy, base, results, round_number, spec)
+    except AggregationError as exc:
+        return dataclasses.replace(empty, failure=str(exc))
+    scores = alignments(base, [dict(arrays) for arrays, _ in results], model)
     included = [
         Included(e.member, e.num_examples, e.update_hash, score)
         for e, score in zip(accepted, scores, strict=True)
     ]
-    return RoundDerivation(
-        task=task,
-        round=round_number,
-        base_model_hash=rnd.base_model_hash,
-        reveal_digest=digest,
-        included=tuple(included),
-        excluded=tuple(excluded),
-        model=model,
-        model_bytes=model_bytes,
+    return dataclasses.replace(
+        empty, included=tuple(included), model=model, model_bytes=model_bytes, failure=None
     )
+
+
+def aggregate_model(
+    strategy: Strategy, base: Params, results: Sequence[FitResult], round_number: int, spec: ModelSpec
+) -> tuple[Params, bytes]:
+    """``strategy.aggregate`` and the model's canonical bytes.
+
+    Raises
+    ------
+    AggregationError
+        If the inputs overflow the fixed-point format or the output is not a model of ``spec`` (e.g. not
+        finite): every verifier meets the same failure on the same public data.
+    """
+    try:
+        model = strategy.aggregate(base, results, server_round=round_number)
+        return model, codec.encode(model, spec)
+    except (CodecError, ConfigError) as exc:  # FixedPointOverflowError and NonFiniteError are CodecErrors
+        raise AggregationError(f"the aggregate is not a valid model: {exc}") from None
 
 
 def _reveal_digest(fc: Fedchain, task: int, round_number: int) -> tuple[list[UpdateRevealedEvent], bytes]:
     """The round's reveal events and the digest they chain to, checked against the on-chain one."""
     rnd = fc.coordinator.round(task, round_number)
     events = revealed_events(fc, task, round_number)
-    digest = rnd.seed
+    digest = initial_reveal_digest(task, round_number)
     for event in events:
         digest = next_reveal_digest(digest, event.member, event.update_hash)
     if rnd.revealers and digest != rnd.reveal_digest:
@@ -263,38 +298,42 @@ def _reveal_digest(fc: Fedchain, task: int, round_number: int) -> tuple[list[Upd
 def _derive_secagg_round(
     fc: Fedchain, store: BlobStore, spec: ModelSpec, strategy: Strategy, task: int, round_number: int
 ) -> RoundDerivation:
-    """A SecAgg+ round from public data: survivors, unmasking, then the strategy on the weighted mean.
+    """A SecAgg+ round from public data: unmasking (:func:`~fedchain.node._secagg.derive_secagg`), then the
+    strategy on the survivors' weighted mean.
 
     The strategy sees one result, the survivors' weighted mean model with weight 1, so every strategy works
-    unchanged (its fixed-point average of a single result is that result on the fixed-point grid).
+    unchanged (its fixed-point average of a single result is that result on the fixed-point grid). Before the
+    aggregate phase there is nothing to derive yet.
     """
     from fedchain.node import _secagg  # imports this module's round_events
 
     rnd = fc.coordinator.round(task, round_number)
     events, digest = _reveal_digest(fc, task, round_number)
-    pub = _secagg.load_public(fc, store, spec, task, round_number)
-    masked, refused = _secagg.masked_vectors(pub, store, events)
-    excluded = tuple(Exclusion(member, reason) for member, reason in refused.items())
     empty = RoundDerivation(
         task=task, round=round_number, base_model_hash=rnd.base_model_hash, reveal_digest=digest,
-        included=(), excluded=excluded, model=None, model_bytes=None,
+        included=(), excluded=(), model=None, model_bytes=None, failure="the round is not unmasked yet",
     )  # fmt: skip
-    if rnd.phase < Phase.AGGREGATE or not masked:
-        return empty
-    try:
-        result = _secagg.unmask_round(fc, store, pub, task, round_number, masked)
-    except TooFewNeighboursError:
-        return empty
-    base = load_model(store, spec, rnd.base_model_hash, model_locator(fc, task, rnd.base_model_hash))
-    mean_model = _secagg.apply_mean_delta(base, spec, result.mean_delta)
-    model = strategy.aggregate(base, [(mean_model, 1)], server_round=round_number)
-    hashes = {e.member: bytes(e.update_hash) for e in events}
-    included = tuple(
-        Included(pub.address(m), 1, hashes[pub.address(m)], ALIGNMENT_ONE) for m in result.publishers
+    if rnd.phase < Phase.AGGREGATE or not events:
+        return empty if events else dataclasses.replace(empty, failure="no revealed update")
+    pub = _secagg.load_public(fc, store, spec, task, round_number)
+    outcome = _secagg.derive_secagg(fc, store, pub, task, round_number, events)
+    excluded = tuple(Exclusion(member, reason) for member, reason in outcome.excluded.items())
+    failed = dataclasses.replace(
+        empty, excluded=excluded, failure=outcome.failure, unavailable=outcome.unavailable
     )
+    if outcome.mean_delta is None:
+        return failed
+    base = load_model(store, spec, rnd.base_model_hash, model_locator(fc, task, rnd.base_model_hash))
+    mean_model = _secagg.apply_mean_delta(base, spec, outcome.mean_delta)
+    try:
+        model, model_bytes = aggregate_model(strategy, base, [(mean_model, 1)], round_number, spec)
+    except AggregationError as exc:
+        return dataclasses.replace(failed, failure=str(exc))
+    hashes = {e.member: bytes(e.update_hash) for e in events}
+    included = tuple(Included(pub.address(m), 1, hashes[pub.address(m)], ALIGNMENT_ONE) for m in outcome.paid)
     return dataclasses.replace(
-        empty, included=included, model=model, model_bytes=codec.encode(model, spec),
-        total_weight=result.total_weight,
+        failed, included=included, model=model, model_bytes=model_bytes, total_weight=outcome.total_weight,
+        failure=None,
     )  # fmt: skip
 
 
@@ -349,6 +388,8 @@ def round_record(
     if derivation.total_weight is not None:
         record["mode"] = "secagg"
         record["totalWeight"] = derivation.total_weight
+    if derivation.failure is not None:
+        record["failure"] = derivation.failure  # a failure report: no model, no rewards
     return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
 
 

@@ -2,22 +2,24 @@
 
 Each step writes what it needs later into the state file *before* its transaction, so a node killed at any
 point resumes without a second, different message: the round keys and the self-mask seed (sealed, see
-:mod:`fedchain.node._secrets`), then the share bundle's and the masked vector's references. The update itself
-never leaves the node unmasked.
+:mod:`fedchain.node._secrets`), then the share bundle's, the masked vector's and the unmask bundle's
+references. The update itself never leaves the node unmasked.
+
+What a member reveals depends on the chain only (:mod:`fedchain.node._secagg`): it masks with every neighbour
+that called ``shareKeys`` and, at unmask, reveals for each neighbour the kind ``S`` (the members that called
+``reveal``) asks for. A blob it cannot fetch only leaves it without that neighbour's share.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from fedchain.chain.bindings.coordinator import MemberActivity, Phase, Round
 from fedchain.chain.client import commitment
-from fedchain.exceptions import SecAggError
+from fedchain.exceptions import SecAggError, ShareMismatchError
 from fedchain.fl.client import validate_fit_result
 from fedchain.fl.typing import Config, from_named, to_named
 from fedchain.node._derive import load_model, revealed_events
@@ -35,6 +37,7 @@ from fedchain.privacy.secagg import (
     mask_vector,
     open_share_bundle,
     quantize,
+    random_secret,
 )
 from fedchain.storage import ContentRef
 
@@ -44,35 +47,23 @@ if TYPE_CHECKING:
 
 def secagg_step(p: Participant, r: int, rnd: Round, act: MemberActivity) -> list[str]:
     """The member's next SecAgg+ action in round ``r`` (phases AdvertiseKeys to Unmask), if any."""
-    if rnd.phase == Phase.ADVERTISE_KEYS and act.advertised != r and act.joined and not act.suspended:
-        if p.fc.coordinator.is_in_cohort(p.task, r, p.fc.address):
-            return [_advertise(p, r)]
+    if rnd.phase == Phase.ADVERTISE_KEYS and act.advertised != r:
+        said: list[str] = []
+        if p.may_enter(r, act, said):
+            said.append(_advertise(p, r))
+            p.count_entry()
+        return said
     elif rnd.phase == Phase.SHARE_KEYS and act.advertised == r and act.shared != r:
+        if rnd.graph_seed == bytes(32):
+            return []  # the graph seed is drawn from the block that closed the advertise phase: not yet
         return [_share(p, r)]
     elif rnd.phase == Phase.COMMIT and act.shared == r and act.committed != r:
-        return _once(p, r, "sitOut", lambda: _commit(p, r, rnd))
+        return [_commit(p, r, rnd)]
     elif rnd.phase == Phase.REVEAL and act.committed == r and act.revealed != r:
         return [p._reveal(r)]
     elif rnd.phase == Phase.UNMASK and act.revealed == r and act.unmasked != r:
-        return _once(p, r, "sitOut", lambda: _unmask(p, r))
+        return [_unmask(p, r)]
     return []
-
-
-class _SitsOutError(Exception):
-    """This member cannot take part in the rest of the round (public data says so); not an error."""
-
-
-def _once(p: Participant, r: int, flag: str, action: Callable[[], str]) -> list[str]:
-    """Run ``action``; if it sits the round out, say so once and stay quiet for the rest of the round."""
-    saved = p.state.rounds().setdefault(str(r), {})
-    if saved.get(flag):
-        return []
-    try:
-        return [action()]
-    except _SitsOutError as reason:
-        saved[flag] = True
-        p.state.save()
-        return [f"round {r}: sits the round out ({reason})"]
 
 
 def _key(p: Participant) -> bytes:
@@ -95,7 +86,7 @@ def _advertise(p: Participant, r: int) -> str:
     saved = p.state.rounds().setdefault(str(r), {})
     if "sealed" not in saved:
         keys = RoundKeys.generate()
-        raw = {"maskSk": keys.mask_sk.hex(), "encSk": keys.enc_sk.hex(), "selfSeed": os.urandom(32).hex()}
+        raw = {"maskSk": keys.mask_sk.hex(), "encSk": keys.enc_sk.hex(), "selfSeed": random_secret().hex()}
         saved["sealed"] = seal(_key(p), json.dumps(raw).encode(), f"round {r} secagg")
         saved["secagg"] = True
         p.state.save()  # before the transaction: a restart advertises the same keys
@@ -107,7 +98,7 @@ def _advertise(p: Participant, r: int) -> str:
 
 def _share(p: Participant, r: int) -> str:
     saved = p.state.rounds()[str(r)]
-    pub = load_public(p.fc, p.store, p.spec, p.task, r)
+    pub = load_public(p.fc, p.store, p.spec, p.task, r, bundles=False)
     me = pub.ids[p.fc.address]
     if "shares" not in saved:
         keys, seed = _secrets(p, r)
@@ -123,9 +114,7 @@ def _share(p: Participant, r: int) -> str:
 def _commit(p: Participant, r: int, rnd: Round) -> str:
     saved = p.state.rounds()[str(r)]
     if "update" not in saved:
-        pub = load_public(p.fc, p.store, p.spec, p.task, r)
-        if pub.ids[p.fc.address] not in pub.share_bundles:
-            raise _SitsOutError("its share bundle is not valid on the chain's record, so it cannot mask")
+        pub = load_public(p.fc, p.store, p.spec, p.task, r, bundles=False)
         ref = p.store.put(_masked_update(p, r, rnd, pub))
         saved |= {"salt": p.salt_source(32).hex(), "update": ref.to_dict(), "numExamples": 0}
         p.state.save()  # before the commit: a restart reveals this very vector
@@ -153,29 +142,24 @@ def _masked_update(p: Participant, r: int, rnd: Round, pub: SecAggPublic) -> byt
     vector = quantize(delta, weight, np.random.default_rng(), n_members=len(pub.ids), config=quant)
     me = pub.ids[p.fc.address]
     keys, seed = _secrets(p, r)
-    masked = mask_vector(pub.rnd, me, keys, seed, vector, shared=set(pub.share_bundles))
+    masked = mask_vector(pub.rnd, me, keys, seed, vector, shared=pub.shared)  # the sharers, on-chain
     return encode_masked_vector(pub.rnd.context, me, masked)
 
 
 def _unmask(p: Participant, r: int) -> str:
     saved = p.state.rounds()[str(r)]
-    pub = load_public(p.fc, p.store, p.spec, p.task, r)
-    me = pub.ids[p.fc.address]
     if "unmask" not in saved:
-        masked, _ = masked_vectors(pub, p.store, revealed_events(p.fc, p.task, r))
-        if me not in masked:
-            raise _SitsOutError("its masked vector was refused: not a survivor, nothing to unmask")
+        pub = load_public(p.fc, p.store, p.spec, p.task, r)
+        me = pub.ids[p.fc.address]
+        revealed = revealed_events(p.fc, p.task, r)
+        survivors = {pub.ids[e.member] for e in revealed}  # S: on-chain, the same for everyone
+        mine = set(pub.rnd.graph.neighbours(me))
+        vectors = masked_vectors(pub, p.store, [e for e in revealed if pub.ids[e.member] in mine])
         keys, _ = _secrets(p, r)
-        received: list[ReceivedShares] = []
-        for sender in pub.rnd.graph.neighbours(me):
-            bundle = pub.share_bundles.get(sender)
-            if bundle is None:
-                continue  # it never shared: nothing to reveal of it
-            try:
-                received.append(open_share_bundle(pub.rnd, me, keys, bundle))
-            except SecAggError:
-                continue  # a forged or misaddressed share: left out (others hold the secret's other shares)
-        bundle_out = build_unmask_bundle(pub.rnd, me, received, survivors=set(masked))
+        received = [
+            share for sender in sorted(mine) if (share := _received(pub, me, keys, sender)) is not None
+        ]
+        bundle_out = build_unmask_bundle(pub.rnd, me, received, survivors, malformed=vectors.malformed)
         ref = p.store.put(encode_unmask_bundle(bundle_out))
         saved["unmask"] = ref.to_dict()
         saved["unmaskCount"] = len(bundle_out.shares)
@@ -183,6 +167,26 @@ def _unmask(p: Participant, r: int) -> str:
     ref = ContentRef.from_dict(saved["unmask"])
     p.fc.coordinator.unmask(p.task, r, ref.sha256, ref.locator)
     return f"round {r}: published {saved['unmaskCount']} unmask shares"
+
+
+def _received(pub: SecAggPublic, me: int, keys: RoundKeys, sender: int) -> ReceivedShares | None:
+    """The shares ``sender`` dealt this member, or ``None`` (it did not share, or they cannot be opened).
+
+    A share that matches its hash commitment but not the dealer's Feldman polynomial is kept: revealed, it is
+    public evidence against the dealer (the aggregator blames it) and says nothing about this member.
+    """
+    bundle = pub.share_bundles.get(sender)
+    if bundle is None:
+        return None  # it did not share, its bundle is malformed (its own fault), or it is unavailable here
+    try:
+        return open_share_bundle(pub.rnd, me, keys, bundle)
+    except ShareMismatchError:
+        try:
+            return open_share_bundle(pub.rnd, me, keys, bundle, verify_dealing=False)
+        except SecAggError:
+            return None
+    except SecAggError:
+        return None  # forged or misaddressed: others hold the secret's other shares
 
 
 def forget_secrets(saved: dict[str, object]) -> None:

@@ -1,5 +1,11 @@
 """Errors of the node roles; they live in :mod:`fedchain.exceptions` with the rest of the hierarchy."""
 
-from fedchain.exceptions import ModelIntegrityError, NodeError, NodeStateError, VerificationError
+from fedchain.exceptions import (
+    AggregationError,
+    ModelIntegrityError,
+    NodeError,
+    NodeStateError,
+    VerificationError,
+)
 
-__all__ = ["ModelIntegrityError", "NodeError", "NodeStateError", "VerificationError"]
+__all__ = ["AggregationError", "ModelIntegrityError", "NodeError", "NodeStateError", "VerificationError"]

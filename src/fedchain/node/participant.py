@@ -8,7 +8,7 @@ from typing import Any
 
 from fedchain import codec
 from fedchain.chain.bindings.coordinator import MemberActivity, Mode, Phase, Round
-from fedchain.chain.client import Fedchain, commitment
+from fedchain.chain.client import TERMINAL_PHASES, Fedchain, commitment
 from fedchain.codec import ModelSpec
 from fedchain.fl.client import NumPyClient, validate_fit_result
 from fedchain.fl.strategies import FedAvg, Params
@@ -18,10 +18,8 @@ from fedchain.node._derive import load_model, read_round_record, record_rewards
 from fedchain.node._secagg_member import forget_secrets, secagg_step
 from fedchain.node._state import StateFile, bind_state
 from fedchain.node.errors import ModelIntegrityError, NodeStateError, VerificationError
-from fedchain.node.verifier import StrategyFactory, check_round
+from fedchain.node.verifier import StrategyFactory, review_round
 from fedchain.storage import BlobStore, ContentRef
-
-_TERMINAL = (Phase.FINALIZED, Phase.REJECTED, Phase.ABORTED)
 
 
 class Participant:
@@ -51,6 +49,10 @@ class Participant:
         The task's strategy, to re-derive aggregates before voting; ``None``: FedAvg.
     fit_config
         Extra values passed to ``client.fit`` (``server_round`` is always set).
+    rounds
+        How many rounds this node may still enter (``None``: no limit). It never enters a round it may not
+        finish: once the budget is spent it only finishes, votes in and claims the rounds it entered
+        (:attr:`finished` then says so).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Participant:
         num_examples: int,
         strategy_factory: StrategyFactory | None = None,
         fit_config: Config | None = None,
+        rounds: int | None = None,
     ) -> None:
         self.fc, self.store, self.client, self.spec, self.task = fc, store, client, spec, task_id
         self.state = StateFile(state_path)
@@ -73,6 +76,9 @@ class Participant:
         self.strategy_factory: StrategyFactory = strategy_factory or FedAvg
         self.fit_config: Config = dict(fit_config or {})
         self.salt_source: Callable[[int], bytes] = os.urandom
+        self.budget = rounds
+        self.stopped: str | None = None  # why this member can take part in no more rounds, once it cannot
+        self._told: set[str] = set()
 
     @property
     def address(self) -> str:
@@ -103,25 +109,74 @@ class Participant:
                 done += secagg_step(self, r, rnd, self._activity())
             elif rnd.phase == Phase.COMMIT:
                 act = self._activity()
-                if (
-                    act.committed != r
-                    and act.joined
-                    and not act.suspended
-                    and self.fc.coordinator.is_in_cohort(self.task, r, self.fc.address)
-                ):
+                if act.committed != r and self.may_enter(r, act, done):
                     done.append(self._commit(r, rnd))
+                    self.count_entry()
             elif rnd.phase == Phase.REVEAL:
                 act = self._activity()
                 if act.committed == r and act.revealed != r:
                     done.append(self._reveal(r))
             elif rnd.phase == Phase.CHALLENGE:
                 act = self._activity()
-                if act.voted != r and self._may_vote(rnd, act):
+                abstained = self.state.rounds().get(str(r), {}).get("abstained")
+                if act.voted != r and not abstained and self._may_vote(rnd, act):
                     done.append(self._vote(r))
             return done
 
     def _activity(self) -> MemberActivity:
         return self.fc.coordinator.member_activity(self.task, self.fc.address)
+
+    # -- entering a round ------------------------------------------------------------------------------
+
+    def may_enter(self, r: int, act: MemberActivity, said: list[str]) -> bool:
+        """Whether this member takes part in round ``r`` (advertises in SecAgg, commits otherwise).
+
+        Not if it is not in the cohort or its budget is spent; and not while the chain refuses it: then it
+        says why once (appended to ``said``) instead of sending a transaction that would revert.
+        """
+        if self.budget is not None and self.budget <= 0:
+            return False
+        if not act.joined:
+            self.stopped = "no longer a member of the task (it left or was evicted)"
+            self._tell(said, f"stopped: {self.stopped}")
+            return False
+        if act.suspended:
+            stake = self.fc.vault.stake_of(self.task, self.fc.address)
+            required = self.fc.coordinator.task(self.task).required_stake
+            self.stopped = f"suspended: a slash left its stake at {stake}, below the {required} required"
+            self._tell(said, f"stopped: {self.stopped}; it may only leave the task (its stake is returned)")
+            return False
+        absent, dispute, fault = self.fc.coordinator.pending_slash(self.task, self.fc.address)
+        if absent or dispute or fault:
+            why = (
+                f"it left round {absent} early" if absent
+                else f"it voted on the losing side in round {dispute}" if dispute
+                else f"it was excluded for a fault in round {fault}"
+            )  # fmt: skip
+            waiting = (
+                f"waiting: a slash is pending ({why}); new rounds are closed to it until someone applies it"
+            )
+            self._tell(said, f"{waiting} (the aggregator does; anyone may)")
+            return False
+        return self.fc.coordinator.is_in_cohort(self.task, r, self.fc.address)
+
+    def count_entry(self) -> None:
+        """One more round entered: one less in the budget."""
+        if self.budget is not None:
+            self.budget -= 1
+
+    def _tell(self, said: list[str], line: str) -> None:
+        """Say ``line`` once per process (a status, not an action to repeat at every step)."""
+        if line not in self._told:
+            self._told.add(line)
+            said.append(line)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the round budget is spent and every round this node entered has ended and been settled."""
+        if self.budget is None or self.budget > 0:
+            return self.stopped is not None
+        return all(saved.get("settled") for saved in self.state.rounds().values())
 
     # -- actions ---------------------------------------------------------------------------------------
 
@@ -170,10 +225,14 @@ class Participant:
         return self.fc.coordinator.task(self.task).aggregator != self.fc.address
 
     def _vote(self, r: int) -> str:
-        problems = check_round(self.fc, self.store, self.spec, self.strategy_factory, self.task, r)
-        if problems:
+        review = review_round(self.fc, self.store, self.spec, self.strategy_factory, self.task, r)
+        if not review.conclusive:  # it could not fetch everything: no evidence either way
+            self.state.rounds().setdefault(str(r), {})["abstained"] = True
+            self.state.save()
+            return f"round {r}: abstained (could not fetch {', '.join(review.unavailable)})"
+        if review.problems:
             self.fc.coordinator.challenge(self.task, r)
-            return f"round {r}: challenged ({'; '.join(problems)})"
+            return f"round {r}: challenged ({'; '.join(review.problems)})"
         self.fc.coordinator.attest(self.task, r)
         return f"round {r}: re-derived the aggregate bit for bit, attested"
 
@@ -187,7 +246,7 @@ class Participant:
             r = int(key)
             rnd = self.fc.coordinator.round(self.task, r)
             self.fc.facts.note_phase(self.task, r, rnd.phase, latest=True)
-            if rnd.phase not in _TERMINAL:
+            if rnd.phase not in TERMINAL_PHASES:
                 continue
             forget_secrets(saved)
             if rnd.phase == Phase.FINALIZED:

@@ -60,8 +60,15 @@ def check_submitted(fc: Fedchain, store: BlobStore, derivation: RoundDerivation)
     task, r = derivation.task, derivation.round
     rnd = fc.coordinator.round(task, r)
     problems: list[str] = []
-    if derivation.model_hash != rnd.model_hash:
-        problems.append("the submitted model differs from the re-derived aggregate")
+    if (derivation.model_hash or bytes(32)) != rnd.model_hash:
+        if rnd.model_hash == bytes(32):
+            problems.append(f"a failure report, but the round re-derives to a model ({derivation.failure=})")
+        elif derivation.model_hash is None:
+            problems.append(
+                f"a model was submitted, but the round cannot be aggregated: {derivation.failure}"
+            )
+        else:
+            problems.append("the submitted model differs from the re-derived aggregate")
     on_chain = {(e.member, e.reason) for e in round_events(fc, "UpdateExcluded", task, r)}
     derived = {(e.member, e.reason) for e in derivation.excluded}
     if on_chain != derived:
@@ -75,10 +82,18 @@ def check_submitted(fc: Fedchain, store: BlobStore, derivation: RoundDerivation)
     ]
     if included != [(i.member, i.num_examples, i.alignment) for i in derivation.included]:
         problems.append("the round record's included set or alignments differ from the re-derived ones")
+    if record.get("failure") != derivation.failure:
+        problems.append(
+            f"the round record's failure ({record.get('failure')!r}) is not {derivation.failure!r}"
+        )
     budget = int(record.get("rewardBudget", -1))
     if not 0 <= budget <= fc.coordinator.task(task).reward_per_round:
         problems.append("the round record's reward budget exceeds rewardPerRound")
     rewards = record_rewards(record)
+    if derivation.model is None:
+        if rewards or budget or rnd.rewards_root != bytes(32) or rnd.reward_total:
+            problems.append("a failure report that pays rewards")
+        return problems
     if rewards != split_rewards(budget, derivation.included):
         problems.append("the rewards are not the contribution-weighted split of the budget")
     if not rewards or RewardTree.build(rewards).root != rnd.rewards_root:
@@ -86,6 +101,43 @@ def check_submitted(fc: Fedchain, store: BlobStore, derivation: RoundDerivation)
     elif RewardTree.build(rewards).total != rnd.reward_total:
         problems.append("the reward total differs from the round record's rewards")
     return problems
+
+
+@dataclass(frozen=True)
+class Review:
+    """A re-derived round against its submission: the problems found, and the blobs this node could not fetch.
+
+    A problem is evidence only with a complete view: a node that could not fetch a blob the round needs and
+    disagrees should abstain, not challenge (the store, not the aggregator, may be at fault).
+    """
+
+    problems: tuple[str, ...]
+    unavailable: tuple[str, ...] = ()
+
+    @property
+    def conclusive(self) -> bool:
+        """Whether the review can back a vote: no problem at all, or problems found on a complete view."""
+        return not self.problems or not self.unavailable
+
+
+def review_round(
+    fc: Fedchain,
+    store: BlobStore,
+    spec: ModelSpec,
+    strategy_factory: StrategyFactory,
+    task: int,
+    round_number: int,
+) -> Review:
+    """Re-derive a round with a submitted aggregate and compare (:func:`check_submitted`).
+
+    The check reads each chain value once (:meth:`~fedchain.chain.client.Fedchain.read_scope`).
+    """
+    with fc.read_scope():
+        try:
+            derivation = rederive_round(fc, store, spec, strategy_factory, task, round_number)
+        except (VerificationError, ModelIntegrityError) as exc:
+            return Review((str(exc),))
+        return Review(tuple(check_submitted(fc, store, derivation)), derivation.unavailable)
 
 
 def check_round(
@@ -96,16 +148,8 @@ def check_round(
     task: int,
     round_number: int,
 ) -> list[str]:
-    """Re-derive a round with a submitted aggregate and return every problem found (empty: attest).
-
-    The check reads each chain value once (:meth:`~fedchain.chain.client.Fedchain.read_scope`).
-    """
-    with fc.read_scope():
-        try:
-            derivation = rederive_round(fc, store, spec, strategy_factory, task, round_number)
-        except (VerificationError, ModelIntegrityError) as exc:
-            return [str(exc)]
-        return check_submitted(fc, store, derivation)
+    """Re-derive a round with a submitted aggregate and return every problem found (empty: attest)."""
+    return list(review_round(fc, store, spec, strategy_factory, task, round_number).problems)
 
 
 @dataclass(frozen=True)
