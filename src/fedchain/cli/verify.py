@@ -8,6 +8,7 @@ import sys
 import typer
 
 from fedchain.cli import exit_codes
+from fedchain.cli._chain import open_chain
 from fedchain.cli._common import (
     DEFAULT_DEPLOYMENT,
     DeploymentOption,
@@ -16,14 +17,9 @@ from fedchain.cli._common import (
     console,
     handle_errors,
 )
-from fedchain.cli._task import (
-    StoreOption,
-    TaskOption,
-    load_task_spec,
-    open_chain,
-)
+from fedchain.cli._local import open_store
+from fedchain.cli._task import StoreOption, TaskOption, load_task_spec
 from fedchain.node import verify_task
-from fedchain.storage import LocalDirectoryStore
 
 VERIFICATION_FAILED = exit_codes.VERIFICATION
 """Exit code when some model version does not re-derive bit for bit (range 40-49: verification)."""
@@ -42,7 +38,7 @@ def verify(
     Exit 0 when every version re-derives bit for bit, 40 when any does not. Sends no transaction and needs
     no key: the model spec, strategy and hyper-parameters come from the task spec named on-chain.
     """
-    blobs = LocalDirectoryStore(store)
+    blobs = open_store(store, writable=False)
     with open_chain(rpc, deployment_file, None, role="verifier") as fc:
         task_spec = load_task_spec(fc, blobs, task)
         report = verify_task(fc, blobs, task_spec.model, task_spec.strategy_factory(), task)
