@@ -133,8 +133,8 @@ def test_every_command_answers_help(fed: CliFederation) -> None:
     ("content", "needle"),
     [
         (None, "no deployment file at"),
-        ("{garbage", "is not a fedchain deployment file (not JSON"),
-        ('{"format": 1, "chainId": 31337', "is not a fedchain deployment file (not JSON"),
+        ("{garbage", "is not a fedchain deployment file (not JSON: expecting property name"),
+        ('{"format": 1, "chainId": 31337', "(not JSON: expecting ',' delimiter at line 1 column 31)"),
         ("[1, 2]", "(not a JSON object)"),
         ('{"format": 1, "chainId": 31337}', "(no block, deployer, contracts, artifacts)"),
         ('{"format": 7}', "unsupported deployment file format 7"),
@@ -212,7 +212,7 @@ def test_an_rpc_url_that_does_not_answer_or_serves_another_chain(fed: CliFederat
         ],
         BACKEND,
         "expected chain 1",
-        "--chain-id",
+        f"pass --chain-id {fed.owner.deployment.chain_id}, or the RPC URL of chain 1",
     )
     assert not (tmp_path / "d.json").exists()
     assert run(["deploy", "--rpc", url(fed), "--chain-id", "0"]).exit_code == USAGE

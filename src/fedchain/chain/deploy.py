@@ -106,8 +106,10 @@ class Deployment:
         """
         try:
             raw = json.loads(text)
-        except ValueError as exc:
-            raise DeploymentError(f"not JSON ({exc})") from None
+        except json.JSONDecodeError as exc:
+            raise DeploymentError(
+                f"not JSON: {exc.msg.lower()} at line {exc.lineno} column {exc.colno}"
+            ) from None
         if not isinstance(raw, dict):
             raise DeploymentError("not a JSON object")
         if raw.get("format") != DEPLOYMENT_FORMAT:

@@ -60,7 +60,10 @@ def connect(rpc: str, chain_id: int, *, option: str = "--chain-id") -> RpcBacken
     try:
         return RpcBackend(rpc, chain_id)
     except BackendError as exc:
-        raise BackendError(f"{exc}: check --rpc (is the node running?) and {option}") from None
+        served = served_chain_id(rpc)
+        if served is None or served == chain_id:
+            raise BackendError(f"{exc}: check --rpc (is the node running?)") from None
+        raise BackendError(f"{exc}: pass {option} {served}, or the RPC URL of chain {chain_id}") from None
 
 
 @contextmanager
