@@ -19,6 +19,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
+from web3 import Web3
 
 from fedchain._version import __version__
 from fedchain.exceptions import DeploymentError
@@ -128,14 +129,34 @@ class Deployment:
 
     @classmethod
     def from_json(cls, text: str) -> Deployment:
+        """Parse a deployment file's text.
+
+        Raises
+        ------
+        DeploymentError
+            If the text is not a fedchain deployment file: not JSON, another format, a field missing or of
+            the wrong type, or a contract address that is not an address.
+        """
         try:
             raw = json.loads(text)
-            if raw.get("format") != DEPLOYMENT_FORMAT:
-                raise DeploymentError(f"unsupported deployment file format {raw.get('format')!r}")
+        except json.JSONDecodeError as exc:
+            raise DeploymentError(
+                f"not JSON: {exc.msg.lower()} at line {exc.lineno} column {exc.colno}"
+            ) from None
+        if not isinstance(raw, dict):
+            raise DeploymentError("not a JSON object")
+        if raw.get("format") != DEPLOYMENT_FORMAT:
+            raise DeploymentError(f"unsupported deployment file format {raw.get('format')!r}")
+        missing = [
+            key for key in ("chainId", "block", "deployer", "contracts", "artifacts") if key not in raw
+        ]
+        if missing:
+            raise DeploymentError(f"no {', '.join(missing)}")
+        try:
             contracts = {str(k): str(v) for k, v in raw["contracts"].items()}
             for name, addr in contracts.items():
                 if not is_address(addr):
-                    raise DeploymentError(f"deployment file: {name} address {addr!r} is not an address")
+                    raise DeploymentError(f"{name} address {addr!r} is not an address")
             return cls(
                 chain_id=int(raw["chainId"]),
                 block=int(raw["block"]),
@@ -147,31 +168,64 @@ class Deployment:
         except DeploymentError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise DeploymentError(f"malformed deployment file: {exc}") from None
+            raise DeploymentError(f"malformed: {exc}") from None
 
     def save(self, path: Path) -> None:
-        """Write atomically (temp file + rename): a crash never leaves half a deployment file."""
+        """Write atomically (temp file + rename): a crash never leaves half a deployment file.
+
+        Raises
+        ------
+        DeploymentError
+            If the file cannot be written (see :func:`check_target` to refuse before deploying).
+        """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        check_target(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        except OSError as exc:
+            raise DeploymentError(f"cannot write the deployment file {path}: {exc.strerror}") from None
         try:
             with os.fdopen(fd, "w") as fh:
                 fh.write(self.to_json() + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise DeploymentError(f"cannot write the deployment file {path}: {exc.strerror}") from None
             raise
 
     @classmethod
     def load(cls, path: Path, *, chain_id: int | None = None) -> Deployment:
-        """Read a deployment file; with ``chain_id``, refuse one made for another chain."""
+        """Read a deployment file; with ``chain_id``, refuse one made for another chain.
+
+        Raises
+        ------
+        DeploymentError
+            If the file is missing, unreadable or not a deployment file, belongs to another chain, or was
+            deployed from other contract sources. The message names the file and what to do.
+        """
+        path = Path(path)
         try:
-            text = Path(path).read_text()
+            text = path.read_text()
         except FileNotFoundError:
-            raise DeploymentError(f"no deployment file at {path}") from None
-        deployment = cls.from_json(text)
+            raise DeploymentError(
+                f"no deployment file at {path}: pass --deployment, or write one with `fedchain deploy`"
+            ) from None
+        except IsADirectoryError:
+            raise DeploymentError(f"{path} is a directory, not a deployment file: pass the file") from None
+        except UnicodeDecodeError:
+            raise DeploymentError(f"{path} is not a fedchain deployment file (not text)") from None
+        except OSError as exc:
+            raise DeploymentError(f"cannot read the deployment file {path}: {exc.strerror}") from None
+        try:
+            deployment = cls.from_json(text)
+        except DeploymentError as exc:
+            raise DeploymentError(
+                f"{path} is not a fedchain deployment file ({exc}): `fedchain deploy` writes one"
+            ) from None
         if chain_id is not None and deployment.chain_id != chain_id:
             raise DeploymentError(
                 f"{path} is a deployment on chain {deployment.chain_id}, not on chain {chain_id}"
@@ -179,9 +233,74 @@ class Deployment:
         if deployment.artifacts != artifacts_digest():
             raise DeploymentError(
                 f"{path} was deployed from other contract sources than this fedchain's "
-                f"(artifacts {deployment.artifacts[:12]}... vs {artifacts_digest()[:12]}...)"
+                f"(artifacts {deployment.artifacts[:12]}... vs {artifacts_digest()[:12]}...): "
+                "deploy again with this version, or run the fedchain version it was made with"
             )
         return deployment
+
+
+def check_target(path: Path) -> None:
+    """Refuse a deployment file path that cannot be written, before anything is deployed.
+
+    Raises
+    ------
+    DeploymentError
+        If ``path`` is a directory, or the nearest existing folder above it is a file or not writable.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DeploymentError(f"{path} is a directory: pass a file path for the deployment file")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise DeploymentError(f"cannot write the deployment file {path}: {parent} is a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DeploymentError(f"cannot write the deployment file {path}: {parent} is not writable")
+
+
+def runtime_code(name: str) -> bytes:
+    """The runtime code of a committed contract artifact (immutables left as zeros, as solc emits them)."""
+    return bytes.fromhex(str(load_artifact(name)["deployedBytecode"]).removeprefix("0x"))
+
+
+def is_runtime_of(code: bytes, name: str) -> bool:
+    """Whether on-chain ``code`` is the runtime code of the committed contract ``name``.
+
+    solc's ``deployedBytecode`` holds zeros where the constructor writes immutables, so the code matches
+    when it has the same length and differs only at bytes that are zero in the artifact.
+    """
+    expected = runtime_code(name)
+    return len(code) == len(expected) and all(a == b or b == 0 for a, b in zip(code, expected, strict=True))
+
+
+def check_contracts(
+    w3: Web3, deployment: Deployment, source: str | os.PathLike[str] = "the deployment"
+) -> None:
+    """Refuse a deployment whose addresses do not hold fedchain's contracts on the chain ``w3`` serves.
+
+    Every contract of :data:`CONTRACT_NAMES` must be present; each but the token must run exactly the
+    committed runtime code (the token may be any existing ERC-20, ``fedchain deploy --token``).
+
+    Raises
+    ------
+    DeploymentError
+        Naming the contract and its address, if an address holds no code or another contract.
+    """
+    chain = deployment.chain_id
+    for name in CONTRACT_NAMES:
+        address = deployment.address(name)
+        code = bytes(w3.eth.get_code(address))
+        if not code:
+            raise DeploymentError(
+                f"{source}: {name} address {address} holds no contract on chain {chain}: the file is not "
+                "a deployment on this node's chain (a reset devnet?); deploy again or pass the right file"
+            )
+        if name != "FedToken" and not is_runtime_of(code, name):
+            raise DeploymentError(
+                f"{source}: {name} address {address} holds another contract than fedchain's {name}: pass "
+                "the deployment file that `fedchain deploy` wrote for this chain"
+            )
 
 
 def to_address(value: str) -> ChecksumAddress:

@@ -13,22 +13,20 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
 import numpy as np
 import typer
-from web3 import Web3
 
 from fedchain import codec
-from fedchain.chain import RpcBackend, Signer, Transactor
 from fedchain.chain.bindings.coordinator import Durations, Mode, Phase, TaskParams
 from fedchain.chain.client import Fedchain
-from fedchain.chain.deploy import Deployment
+from fedchain.cli._chain import open_chain
 from fedchain.cli._common import (
     DEFAULT_DEPLOYMENT,
     DeploymentOption,
@@ -39,27 +37,41 @@ from fedchain.cli._common import (
     err_console,
     handle_errors,
     load_signer,
+    parse_address,
     print_json,
 )
+from fedchain.cli._local import open_store
 from fedchain.codec import ModelSpec
 from fedchain.data import hospitals
-from fedchain.exceptions import ConfigError, ContractError
+from fedchain.exceptions import (
+    AccountError,
+    BlobIntegrityError,
+    BlobNotFoundError,
+    ConfigError,
+    ContractError,
+    StorageError,
+)
 from fedchain.fl.adapters import logistic_clients
 from fedchain.fl.client import NumPyClient
 from fedchain.fl.strategies import Hyperparameter
-from fedchain.storage import BlobStore, LocalDirectoryStore
+from fedchain.storage import BlobStore
 from fedchain.taskspec import TaskSpec, fetch_task_spec, publish_task_spec
+
+TOKEN = 10**18
+"""One whole FED (the token has 18 decimals)."""
 
 # -- options ---------------------------------------------------------------------------------------------
 
-TaskOption = Annotated[int, typer.Option("--task", help="The task id.")]
+TaskOption = Annotated[int, typer.Option("--task", min=1, help="The task id.")]
 StoreOption = Annotated[Path, typer.Option("--store", help="Blob storage directory shared by the task.")]
 StateOption = Annotated[Path, typer.Option("--state", help="This node's JSON state file (restart-safe).")]
 ScenarioOption = Annotated[
     str, typer.Option("--scenario", help="Named local data + model; one of: hospitals.")
 ]
-ClientsOption = Annotated[int, typer.Option("--clients", help="Number of clients the scenario is split in.")]
-SeedOption = Annotated[int, typer.Option("--seed", help="Seed of the scenario's data split.")]
+ClientsOption = Annotated[
+    int, typer.Option("--clients", min=1, help="Number of clients the scenario is split in.")
+]
+SeedOption = Annotated[int, typer.Option("--seed", min=0, help="Seed of the scenario's data split.")]
 StrategyOption = Annotated[
     str,
     typer.Option(
@@ -76,9 +88,13 @@ StrategyParamOption = Annotated[
 ]
 RoundsOption = Annotated[
     int | None,
-    typer.Option("--rounds", help="Stop once this many more rounds are finalized (default: run forever)."),
+    typer.Option(
+        "--rounds", min=0, help="Stop once this many more rounds are finalized (default: run forever)."
+    ),
 ]
-PollOption = Annotated[float, typer.Option("--poll", help="Seconds to sleep when there is nothing to do.")]
+PollOption = Annotated[
+    float, typer.Option("--poll", min=0.01, help="Seconds to sleep when there is nothing to do.")
+]
 
 
 # -- scenarios -------------------------------------------------------------------------------------------
@@ -147,32 +163,80 @@ def parse_strategy_params(items: list[str] | None) -> dict[str, Hyperparameter]:
     return params
 
 
+SUPPORTED_MODES = (Mode.PLAIN, Mode.SEC_AGG)
+"""The modes whose tasks the nodes run and ``verify`` re-derives."""
+
+
 def load_task_spec(fc: Fedchain, store: BlobStore, task: int) -> TaskSpec:
     """The task's spec (model + strategy), fetched from ``store`` by the on-chain ``specHash``.
 
     Raises
     ------
     ConfigError
-        If the task does not exist or its spec is not a task spec.
-    BlobNotFoundError
-        If the store does not hold the task's spec.
+        If the task does not exist, runs in a mode the nodes do not run, or its spec is not a task spec
+        (or lacks the secagg section a secagg task needs).
+    StorageError
+        If the store does not hold the task's spec, or holds altered bytes for it.
+    """
+    check_task(fc, task)
+    check_mode(fc, task)
+    spec_hash = fc.coordinator.task(task).spec_hash
+    try:
+        task_spec = fetch_task_spec(store, spec_hash)
+    except BlobNotFoundError:
+        raise StorageError(
+            f"the store does not hold task {task}'s task spec (sha256 {spec_hash.hex()}): is --store the "
+            "task's blob directory?"
+        ) from None
+    except BlobIntegrityError:
+        raise StorageError(
+            f"task {task}'s task spec in the store is altered (its bytes do not hash to the on-chain "
+            f"specHash {spec_hash.hex()}): restore it from the task owner's copy"
+        ) from None
+    except ConfigError as exc:
+        raise ConfigError(f"task {task}'s specHash names a blob that is not a task spec: {exc}") from None
+    if fc.coordinator.task(task).mode == Mode.SEC_AGG and task_spec.secagg is None:
+        raise ConfigError(f"task {task} runs in secagg mode but its task spec has no secagg section")
+    return task_spec
+
+
+def check_task(fc: Fedchain, task: int) -> None:
+    """Refuse a task id the deployment does not have.
+
+    Raises
+    ------
+    ConfigError
+        Naming the task and the ids the deployment holds.
     """
     count = fc.coordinator.task_count()
     if not 1 <= task <= count:
-        raise ConfigError(f"no task {task}: this deployment has {count} task(s)")
-    return fetch_task_spec(store, fc.coordinator.task(task).spec_hash)
+        hint = (
+            "it has no task yet: `fedchain task create` makes one" if count == 0 else f"tasks are 1..{count}"
+        )
+        raise ConfigError(f"no task {task} in this deployment ({hint})")
+
+
+def check_mode(fc: Fedchain, task: int) -> None:
+    """Refuse a task of a mode the nodes do not run (the contracts also know ``sealed`` and ``onchain``).
+
+    Raises
+    ------
+    ConfigError
+        Naming the task's mode and the supported ones.
+    """
+    mode = Mode(fc.coordinator.task(task).mode)
+    if mode not in SUPPORTED_MODES:
+        supported = " and ".join(_mode_name(m) for m in SUPPORTED_MODES)
+        raise ConfigError(
+            f"task {task} runs in {_mode_name(mode)} mode; fedchain runs {supported} tasks only"
+        )
+
+
+def _mode_name(mode: Mode) -> str:
+    return mode.name.lower().replace("_", "")
 
 
 # -- chain -----------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def open_chain(rpc: str, deployment_file: Path, signer: Signer | None, role: str) -> Iterator[Fedchain]:
-    """Connect to ``rpc`` for the chain named in the deployment file; the chain view sends from ``signer``."""
-    deployment = Deployment.load(deployment_file)
-    with RpcBackend(rpc, deployment.chain_id) as chain:
-        tx = Transactor(chain.w3, signer, role=role) if signer is not None else Transactor(chain.w3)
-        yield Fedchain(chain.w3, deployment, tx, signer, role=role)
 
 
 def check_spec(task_spec: TaskSpec, task: int, model: ModelSpec) -> None:
@@ -191,18 +255,40 @@ def ensure_member(fc: Fedchain, task: int, dataset_commitment: bytes) -> list[st
     """Join ``task`` unless already a member: record consent, approve the stake, join (each step once)."""
     if fc.registry.is_member(task, fc.address):
         return []
+    stake = fc.coordinator.task(task).required_stake
+    require_tokens(fc, stake, f"task {task}'s stake")
     done: list[str] = []
     ref = hashlib.sha256(f"fedchain-consent:{task}:{fc.address}".encode()).digest()
     if fc.consent.consent(fc.address, ref).granted_at == 0:
         consent_hash = hashlib.sha256(f"fedchain consent to task {task}".encode()).digest()
         fc.consent.record_consent(ref, consent_hash, dataset_commitment, 0)
         done.append(f"task {task}: consent recorded")
-    stake = fc.coordinator.task(task).required_stake
     if fc.token.allowance(fc.address, fc.vault.address) < stake:
         fc.token.approve(fc.vault.address, stake)
     fc.coordinator.join(task, stake, dataset_commitment, ref)
     done.append(f"task {task}: joined with stake {stake}")
     return done
+
+
+def require_tokens(fc: Fedchain, amount: int, purpose: str) -> None:
+    """Refuse to start transactions that need ``amount`` of the deployment's token the signer does not hold.
+
+    Raises
+    ------
+    AccountError
+        If the signer's token balance is below ``amount``.
+    """
+    balance = fc.token.balance_of(fc.address)
+    if balance < amount:
+        raise AccountError(
+            f"account {fc.address} holds {_fed(balance)} FED but {purpose} is {_fed(amount)} FED: "
+            "send it FED first"
+        )
+
+
+def _fed(amount: int) -> str:
+    """``amount`` in whole FED: ``1500000000000000000`` -> ``1.5``."""
+    return f"{(Decimal(amount) / TOKEN).normalize():,f}"
 
 
 def finalized_count(fc: Fedchain, task: int) -> int:
@@ -297,8 +383,6 @@ def run_loop(
 
 # -- task creation ---------------------------------------------------------------------------------------
 
-TOKEN = 10**18
-
 
 def create_plain_task(
     fc: Fedchain,
@@ -319,7 +403,16 @@ def create_plain_task(
 
     The task spec is published in ``store`` (its hash is the task's ``specHash``). The owner (``fc``'s
     signer) approves and funds the reward pool. Slashes are half the stake (a tenth for a skipped step).
+
+    Raises
+    ------
+    ConfigError
+        If ``aggregator`` is not an address (or has a bad checksum).
+    AccountError
+        If the owner holds less than ``reward_pool`` of the token.
     """
+    aggregator = parse_address(aggregator, "--aggregator")
+    require_tokens(fc, reward_pool, "the reward pool")
     spec = task_spec.model
     zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
     ref0 = store.put(codec.encode(zeros, spec))
@@ -329,7 +422,7 @@ def create_plain_task(
         reward_pool=reward_pool, reward_per_round=reward_per_round, required_stake=stake,
         aggregator_bond=bond, non_reveal_slash=stake // 2, dispute_slash=stake // 2, cohort_size=cohort,
         min_revealers=min_revealers, max_rounds=max_rounds, mode=Mode.PLAIN,
-        aggregator=Web3.to_checksum_address(aggregator), durations=durations, skip_slash=stake // 10,
+        aggregator=aggregator, durations=durations, skip_slash=stake // 10,
     )  # fmt: skip
     if fc.token.allowance(fc.address, fc.vault.address) < reward_pool:
         fc.token.approve(fc.vault.address, reward_pool)
@@ -365,16 +458,17 @@ def create(
     strategy: StrategyOption = "fedavg",
     strategy_param: StrategyParamOption = None,
     cohort: Annotated[int, typer.Option(min=1, help="Participants drawn per round.")] = 3,
-    stake: Annotated[int, typer.Option(help="Required stake, in whole FED.")] = 10,
+    stake: Annotated[int, typer.Option(min=1, help="Required stake, in whole FED.")] = 10,
     bond: Annotated[
         int | None,
         typer.Option(
+            min=0,
             help="Aggregator bond per round, in whole FED (default: one round's rewards, so that "
-            "withholding an aggregate costs more than the rewards it keeps)."
+            "withholding an aggregate costs more than the rewards it keeps).",
         ),
     ] = None,
-    reward_pool: Annotated[int, typer.Option(help="Reward pool funded now, in whole FED.")] = 360,
-    reward_per_round: Annotated[int, typer.Option(help="Rewards per round, in whole FED.")] = 90,
+    reward_pool: Annotated[int, typer.Option(min=0, help="Reward pool funded now, in whole FED.")] = 360,
+    reward_per_round: Annotated[int, typer.Option(min=0, help="Rewards per round, in whole FED.")] = 90,
     commit: Seconds = 600,
     reveal: Seconds = 600,
     aggregate: Seconds = 600,
@@ -383,20 +477,22 @@ def create(
         int,
         typer.Option(min=0, help="Seconds after a round ends before the next may open (members may leave)."),
     ] = 60,
-    max_rounds: Annotated[int, typer.Option(help="Round limit (0: none).")] = 0,
+    max_rounds: Annotated[int, typer.Option(min=0, help="Round limit (0: none).")] = 0,
     as_json: JsonOption = False,
 ) -> None:
     """Create a plain-mode task for a scenario's model, with an all-zeros initial model, from the signer.
 
     The task spec (model spec, strategy and every hyper-parameter) goes into the store; its hash on-chain.
     """
+    aggregator = parse_address(aggregator, "--aggregator")
     task_spec = TaskSpec(
         build_client(scenario, clients, seed, 0).spec, strategy, parse_strategy_params(strategy_param)
     )
     signer = load_signer(keystore)
+    blobs = open_store(store, create=True)
     with open_chain(rpc, deployment_file, signer, role="owner") as fc:
         task = create_plain_task(
-            fc, LocalDirectoryStore(store), task_spec, aggregator, cohort=cohort, stake=stake * TOKEN,
+            fc, blobs, task_spec, aggregator, cohort=cohort, stake=stake * TOKEN,
             bond=(reward_per_round if bond is None else bond) * TOKEN, reward_pool=reward_pool * TOKEN,
             reward_per_round=reward_per_round * TOKEN,
             durations=Durations(0, 0, commit, reveal, 0, aggregate, challenge, idle), max_rounds=max_rounds,

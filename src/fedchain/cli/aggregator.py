@@ -9,6 +9,7 @@ import typer
 from web3 import Web3
 
 from fedchain.chain.client import TERMINAL_PHASES, Fedchain
+from fedchain.cli._chain import open_chain
 from fedchain.cli._common import (
     DEFAULT_DEPLOYMENT,
     DeploymentOption,
@@ -18,6 +19,7 @@ from fedchain.cli._common import (
     handle_errors,
     load_signer,
 )
+from fedchain.cli._local import open_state, open_store
 from fedchain.cli._task import (
     Output,
     PollOption,
@@ -27,12 +29,10 @@ from fedchain.cli._task import (
     TaskOption,
     finalized_count,
     load_task_spec,
-    open_chain,
     run_loop,
 )
-from fedchain.exceptions import BackendError
+from fedchain.exceptions import AccountError, BackendError
 from fedchain.node import Aggregator
-from fedchain.storage import LocalDirectoryStore
 
 app = typer.Typer(
     name="aggregator", help="Run a task's aggregator.", no_args_is_help=True, add_completion=False,
@@ -94,7 +94,8 @@ def run(
         ),
     ] = False,
     dev_clock_idle: Annotated[
-        float, typer.Option("--dev-clock-idle", help="Idle seconds before --dev-clock moves the clock.")
+        float,
+        typer.Option("--dev-clock-idle", min=0.0, help="Idle seconds before --dev-clock moves the clock."),
     ] = 5.0,
     as_json: JsonOption = False,
 ) -> None:
@@ -106,9 +107,16 @@ def run(
     """
     signer = load_signer(keystore)
     out = Output("aggregator", as_json)
-    blobs = LocalDirectoryStore(store)
+    blobs = open_store(store)
     with open_chain(rpc, deployment_file, signer, role="aggregator") as fc:
         task_spec = load_task_spec(fc, blobs, task)
+        chosen = fc.coordinator.task(task).aggregator
+        if chosen != fc.address:
+            raise AccountError(
+                f"account {fc.address} is not task {task}'s aggregator ({chosen}): pass the aggregator's "
+                "--keystore"
+            )
+        open_state(state, fc, task)
         aggregator = Aggregator(fc, blobs, task_spec.build_strategy(), task_spec.model, task, state)
         target = finalized_count(fc, task) + rounds if rounds is not None else None
 

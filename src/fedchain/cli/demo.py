@@ -142,7 +142,7 @@ def _print_result(result: FederationResult) -> None:
         f"[bold green]verified[/]: all {versions} model versions re-derived bit for bit from chain and blobs"
         if result.verified
         else "[bold red]VERIFICATION FAILED[/]: "
-        + "; ".join(line for line in result.verify_lines if "ok" not in line)
+        + "; ".join(line for line in result.verify_lines if "FAILED" in line)
     )
     console.print(
         Panel.fit(

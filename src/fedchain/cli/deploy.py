@@ -6,8 +6,10 @@ from typing import Annotated
 
 import typer
 
-from fedchain.chain import RpcBackend, Transactor
+from fedchain.chain import Transactor
 from fedchain.chain.client import deploy_all
+from fedchain.chain.deploy import check_target
+from fedchain.cli._chain import connect, require_gas
 from fedchain.cli._common import (
     DEFAULT_DEPLOYMENT,
     ChainIdOption,
@@ -18,8 +20,10 @@ from fedchain.cli._common import (
     console,
     handle_errors,
     load_signer,
+    parse_address,
     print_json,
 )
+from fedchain.exceptions import ConfigError
 
 
 @handle_errors
@@ -34,11 +38,22 @@ def deploy(
     deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
     as_json: JsonOption = False,
 ) -> None:
-    """Deploy every contract from the signing account and write the deployment file."""
+    """Deploy every contract from the signing account and write the deployment file.
+
+    Everything that can be checked is checked before the first transaction: the deployment file's path, the
+    account and its ether, the node's chain id, and that ``--token`` holds a contract.
+    """
+    token_address = parse_address(token, "--token") if token is not None else None
+    check_target(deployment_file)
     signer = load_signer(keystore)
-    with RpcBackend(rpc, chain_id) as chain:
+    with connect(rpc, chain_id) as chain:
+        require_gas(chain.w3, signer)
+        if token_address is not None and not chain.w3.eth.get_code(token_address):
+            raise ConfigError(
+                f"--token {token_address} holds no contract on chain {chain_id}: pass the ERC-20's address"
+            )
         tx = Transactor(chain.w3, signer, role="deployer")
-        deployment = deploy_all(tx, signer, token=token)
+        deployment = deploy_all(tx, signer, token=token_address)
         deployment.save(deployment_file)
     if as_json:
         print_json({"deployment": str(deployment_file), **deployment.__dict__, "gas": tx.ledger.total()})

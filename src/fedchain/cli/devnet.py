@@ -13,6 +13,7 @@ import typer
 
 from fedchain.chain import DevnetBackend, Transactor
 from fedchain.chain.client import deploy_all
+from fedchain.chain.deploy import check_target
 from fedchain.chain.keystore import KeyStoreDir
 from fedchain.cli._common import (
     DEFAULT_DEPLOYMENT,
@@ -30,11 +31,14 @@ TOKEN = 10**18
 
 @handle_errors
 def devnet(
-    port: Annotated[int | None, typer.Option(help="Loopback port (default: a free one).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Loopback port (default: a free one).")
+    ] = None,
     deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
     accounts: Annotated[
         int,
         typer.Option(
+            min=0,
             help=f"Funded accounts to create (ETH + 1,000 FED each), saved as encrypted keystores "
             f"under --keys (password from ${PASSWORD_ENV}).",
         ),
@@ -46,6 +50,9 @@ def devnet(
     password = os.environ.get(PASSWORD_ENV)
     if accounts and not password:
         raise AccountError(f"--accounts needs ${PASSWORD_ENV} to encrypt the keystores")
+    check_target(deployment_file)
+    if accounts:
+        _check_keys_dir(keys, accounts)
     with DevnetBackend(port=port) as chain:
         deployer = chain.funded_signer()
         signers = [chain.funded_signer() for _ in range(accounts)]
@@ -79,3 +86,24 @@ def devnet(
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the normal way to stop
             stop.wait()
+
+
+def _check_keys_dir(keys: Path, accounts: int) -> None:
+    """Refuse a ``--keys`` path where the keystores cannot be written, before anvil starts.
+
+    Raises
+    ------
+    AccountError
+        If ``keys`` is a file, lies under a file, or already holds keystores the new ones would collide with.
+    """
+    above = keys
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        raise AccountError(f"--keys {keys} cannot hold keystores: {above} is a file (pass a directory)")
+    store = KeyStoreDir(keys)
+    taken = [name for name in (f"account-{i}" for i in range(accounts)) if name in store]
+    if taken:
+        raise AccountError(
+            f"--keys {keys} already holds {taken[0]}.json (from an earlier devnet?): pass an empty directory"
+        )

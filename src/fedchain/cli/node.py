@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from fedchain.cli._chain import open_chain
 from fedchain.cli._common import (
     DEFAULT_DEPLOYMENT,
     DeploymentOption,
@@ -15,6 +16,7 @@ from fedchain.cli._common import (
     handle_errors,
     load_signer,
 )
+from fedchain.cli._local import open_state, open_store
 from fedchain.cli._task import (
     ClientsOption,
     Output,
@@ -29,11 +31,9 @@ from fedchain.cli._task import (
     check_spec,
     ensure_member,
     load_task_spec,
-    open_chain,
     run_loop,
 )
 from fedchain.node import Participant
-from fedchain.storage import LocalDirectoryStore
 
 app = typer.Typer(
     name="node", help="Run a task participant.", no_args_is_help=True, add_completion=False,
@@ -41,7 +41,7 @@ app = typer.Typer(
 )  # fmt: skip
 
 ClientIndexOption = Annotated[
-    int, typer.Option("--client-index", help="Which client of the scenario this node is (0-based).")
+    int, typer.Option("--client-index", min=0, help="Which client of the scenario this node is (0-based).")
 ]
 
 
@@ -76,10 +76,11 @@ def run(
     local = build_client(scenario, clients, seed, client_index)
     signer = load_signer(keystore)
     out = Output(f"participant {client_index}", as_json)
-    blobs = LocalDirectoryStore(store)
+    blobs = open_store(store)
     with open_chain(rpc, deployment_file, signer, role="participant") as fc:
         task_spec = load_task_spec(fc, blobs, task)
         check_spec(task_spec, task, local.spec)
+        open_state(state, fc, task)  # before joining: a bad --state file is refused while nothing happened
         for line in ensure_member(fc, task, local.dataset_commitment):
             out.action(line)
         participant = Participant(

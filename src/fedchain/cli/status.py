@@ -7,10 +7,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from fedchain.chain import RpcBackend, Transactor
+from fedchain.chain import Transactor
 from fedchain.chain.bindings.coordinator import Mode, Phase
 from fedchain.chain.client import Fedchain
-from fedchain.chain.deploy import Deployment
+from fedchain.cli._chain import open_deployment
 from fedchain.cli._common import (
     DEFAULT_DEPLOYMENT,
     DeploymentOption,
@@ -20,7 +20,7 @@ from fedchain.cli._common import (
     handle_errors,
     print_json,
 )
-from fedchain.exceptions import ConfigError
+from fedchain.cli._task import check_task
 
 
 def _hex(b: bytes) -> str:
@@ -106,16 +106,15 @@ def collect_status(fc: Fedchain, task_ids: list[int]) -> dict[str, Any]:
 def status(
     rpc: RpcOption,
     deployment_file: DeploymentOption = DEFAULT_DEPLOYMENT,
-    task: Annotated[int | None, typer.Option(help="Only this task (default: all).")] = None,
+    task: Annotated[int | None, typer.Option(min=1, help="Only this task (default: all).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show tasks, rounds, phases, participants and model versions."""
-    deployment = Deployment.load(deployment_file)
-    with RpcBackend(rpc, deployment.chain_id) as chain:
+    with open_deployment(rpc, deployment_file) as (chain, deployment):
         fc = Fedchain(chain.w3, deployment, Transactor(chain.w3))
+        if task is not None:
+            check_task(fc, task)
         count = fc.coordinator.task_count()
-        if task is not None and not 1 <= task <= count:
-            raise ConfigError(f"no task {task}: this deployment has {count} task(s)")
         data = collect_status(fc, [task] if task is not None else list(range(1, count + 1)))
     if as_json:
         print_json(data)

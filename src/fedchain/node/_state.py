@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from fedchain.node.errors import NodeStateError
 
+STATE_KEYS = frozenset({"account", "identity", "rounds"})
+"""The top-level keys a node state file holds; a JSON object with others is another kind of file."""
+
 
 class StateFile:
-    """A JSON object on disk; :meth:`save` replaces it atomically (write, fsync, rename).
+    """A JSON object on disk; :meth:`save` replaces it atomically (write, fsync, rename, fsync the folder).
+
+    The file is created readable by its owner only (it holds round secrets). A failed save leaves the
+    previous document in place and no temporary file behind.
 
     Examples
     --------
@@ -33,28 +41,52 @@ class StateFile:
             text = self.path.read_text()
         except FileNotFoundError:
             return {}
+        except IsADirectoryError:
+            raise NodeStateError(
+                f"node state {self.path} is a directory: pass a file path for --state"
+            ) from None
+        except NotADirectoryError:
+            raise NodeStateError(f"cannot use {self.path} as node state: a folder above is a file") from None
+        except UnicodeDecodeError:
+            raise NodeStateError(f"{self.path} is not a node state file (not text)") from None
         except OSError as exc:
             raise NodeStateError(f"cannot read node state {self.path}: {exc.strerror}") from exc
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise NodeStateError(f"node state {self.path} is not valid JSON") from exc
+            raise NodeStateError(
+                f"node state {self.path} is not valid JSON (truncated or edited?): restore it from a backup "
+                "(a new --state file would lose this node's open commitments)"
+            ) from exc
         if not isinstance(data, dict):
-            raise NodeStateError(f"node state {self.path} is not a JSON object")
+            raise NodeStateError(f"{self.path} is not a node state file (a JSON object is expected)")
         return data
 
     def save(self) -> None:
-        """Write the document atomically; it survives a crash right after this returns."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
+        """Write the document atomically; it survives a crash right after this returns.
+
+        Raises
+        ------
+        NodeStateError
+            If the file cannot be written; the previous document is then left as it was.
+        """
         try:
-            with tmp.open("w") as handle:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        except OSError as exc:
+            raise NodeStateError(f"cannot write node state {self.path}: {exc.strerror}") from exc
+        try:
+            with os.fdopen(fd, "w") as handle:
                 json.dump(self.data, handle, sort_keys=True, indent=1)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
-        except OSError as exc:
-            raise NodeStateError(f"cannot write node state {self.path}: {exc.strerror}") from exc
+        except BaseException as exc:
+            Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise NodeStateError(f"cannot write node state {self.path}: {exc.strerror}") from exc
+            raise
+        _fsync_directory(self.path.parent)
 
     def rounds(self) -> dict[str, Any]:
         """The per-round section (``{"<round>": {...}}``), created on first use."""
@@ -64,17 +96,73 @@ class StateFile:
         return section
 
 
+def _fsync_directory(directory: Path) -> None:
+    """Persist the rename itself (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _describe(identity: Any) -> str:
+    if not isinstance(identity, dict):
+        return "an unreadable identity"
+    return (
+        f"task {identity.get('task')} on chain {identity.get('chainId')} "
+        f"(coordinator {identity.get('coordinator')})"
+    )
+
+
 def bind_state(state: StateFile, chain_id: int, coordinator: str, task: int) -> None:
     """Tie a state file to one chain, coordinator and task; refuse a file written for another one.
+
+    A new (empty) file is bound and saved at once. A JSON object that holds other keys than a node state's
+    (a deployment file or a keystore passed as ``--state`` by mistake) is refused, never rewritten.
 
     Raises
     ------
     NodeStateError
-        If the file was written for another chain, deployment or task.
+        If the file was written for another chain, deployment or task, or is not a node state file.
     """
     identity = {"chainId": chain_id, "coordinator": coordinator, "task": task}
     if "identity" not in state.data:
+        foreign = sorted(set(state.data) - STATE_KEYS)
+        if foreign:
+            raise NodeStateError(
+                f"{state.path} is not a node state file (it holds {', '.join(map(repr, foreign[:3]))}): pass "
+                "this node's own --state file, or a new path"
+            )
         state.data["identity"] = identity
         state.save()
     elif state.data["identity"] != identity:
-        raise NodeStateError(f"state file {state.path} belongs to another task or deployment")
+        raise NodeStateError(
+            f"node state {state.path} belongs to {_describe(state.data['identity'])}, not to "
+            f"{_describe(identity)}: pass this node's state file for task {task}, or a new path"
+        )
+
+
+def bind_account(state: StateFile, account: str) -> None:
+    """Tie a state file to the account that acts on it; refuse a file another node's account wrote.
+
+    Two nodes of one task on one ``--state`` file would reuse each other's round secrets; the identity
+    (:func:`bind_state`) names the task, this names the node.
+
+    Raises
+    ------
+    NodeStateError
+        If the file was written by another account.
+    """
+    written_by = state.data.get("account")
+    if written_by is None:
+        state.data["account"] = account
+        state.save()
+    elif written_by != account:
+        raise NodeStateError(
+            f"node state {state.path} belongs to account {written_by}, not to {account}: each node needs its "
+            "own --state file"
+        )
