@@ -4,20 +4,31 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+SLITHER_VENV := .venv-slither
 FORGE  := ../node_modules/.bin/forge
 FORGE_ENV := FOUNDRY_DISABLE_NIGHTLY_WARNING=1
+# --disc: no update check (no network at run time); --max-warnings 0: a warning fails the target too.
+SOLHINT := ../node_modules/.bin/solhint --disc --noPoster --max-warnings 0
 
-.PHONY: demo test test-python test-contracts lint artifacts bindings gas-bench constraints clean
+.PHONY: demo test test-python test-contracts lint lint-contracts artifacts bindings gas-bench constraints clean
 
 demo: $(VENV)/.installed node_modules/.installed
 	$(VENV)/bin/fedchain demo
 
-test: lint test-contracts test-python
+test: lint lint-contracts test-contracts test-python
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,torch,flower]'
+	touch $@
+
+# slither-analyzer 0.11 requires web3<8, fedchain web3 8: slither gets a venv of its own with only the `slither`
+# dependency group of pyproject.toml (pip >= 25.1 for --group), pinned by constraints-slither.txt.
+$(SLITHER_VENV)/.installed: pyproject.toml constraints-slither.txt
+	$(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(SLITHER_VENV)/bin/python -m pip install --quiet -c constraints-slither.txt --group slither
 	touch $@
 
 # `npm install --no-save` installs exactly what package-lock.json pins. Not `npm ci`: the registry lacks some of
@@ -38,6 +49,13 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff format --check src tests scripts benchmarks
 	$(VENV)/bin/mypy
 
+# Static analysis of contracts/ (docs/static-analysis.md): solhint, stricter on src/ than on test/, then slither on
+# src/ against the triage database contracts/slither.db.json. Any new finding fails.
+lint-contracts: $(SLITHER_VENV)/.installed node_modules/.installed
+	cd contracts && $(SOLHINT) -c .solhint.json 'src/**/*.sol'
+	cd contracts && $(SOLHINT) -c .solhint-test.json 'test/**/*.sol'
+	SLITHER=$(CURDIR)/$(SLITHER_VENV)/bin/slither bash contracts/tools/slither.sh
+
 # Regenerate the committed ABI/bytecode artifacts and the typed Python bindings from contracts/.
 artifacts: $(VENV)/.installed node_modules/.installed
 	$(PY) scripts/build_artifacts.py
@@ -46,9 +64,10 @@ artifacts: $(VENV)/.installed node_modules/.installed
 gas-bench: node_modules/.installed
 	bash contracts/tools/gas-bench.sh
 
-# Re-pin the tested Python dependency set after changing pyproject.toml.
-constraints: $(VENV)/.installed
+# Re-pin the tested Python dependency sets after changing pyproject.toml.
+constraints: $(VENV)/.installed $(SLITHER_VENV)/.installed
 	$(PY) -m pip freeze --exclude-editable | grep -v '^fedchain' > constraints.txt
+	$(SLITHER_VENV)/bin/python -m pip freeze > constraints-slither.txt
 
 clean:
-	rm -rf $(VENV) node_modules contracts/out contracts/cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SLITHER_VENV) node_modules contracts/out contracts/cache .pytest_cache .mypy_cache .ruff_cache
