@@ -52,6 +52,7 @@ lint: $(VENV)/.installed
 # Static analysis of contracts/ (docs/static-analysis.md): solhint, stricter on src/ than on test/, then slither on
 # src/ against the triage database contracts/slither.db.json. Any new finding fails.
 lint-contracts: $(SLITHER_VENV)/.installed node_modules/.installed
+	cd contracts && $(FORGE_ENV) $(FORGE) fmt --check src test
 	cd contracts && $(SOLHINT) -c .solhint.json 'src/**/*.sol'
 	cd contracts && $(SOLHINT) -c .solhint-test.json 'test/**/*.sol'
 	SLITHER=$(CURDIR)/$(SLITHER_VENV)/bin/slither bash contracts/tools/slither.sh

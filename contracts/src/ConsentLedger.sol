@@ -26,7 +26,9 @@ contract ConsentLedger is AccessControl, IConsentLedger {
         if (ref == bytes32(0) || consentHash == bytes32(0) || datasetCommitment == bytes32(0)) {
             revert ConsentLedgerZeroValue();
         }
-        if (expiresAt != 0 && expiresAt <= block.timestamp) revert ConsentLedgerExpiryInPast(expiresAt, block.timestamp);
+        if (expiresAt != 0 && expiresAt <= block.timestamp) {
+            revert ConsentLedgerExpiryInPast(expiresAt, block.timestamp);
+        }
         Consent storage c = _consents[msg.sender][ref];
         if (c.consentHash != bytes32(0)) revert ConsentLedgerRecordExists(msg.sender, ref);
         c.consentHash = consentHash;

@@ -31,7 +31,7 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
     IModelRegistry private immutable _models;
     IConsentLedger private immutable _consent;
 
-    S.Layout private $;
+    S.Layout private _state;
 
     /// @notice Wires the coordinator to its four state contracts. After deployment, each of them must grant
     /// `OPERATOR_ROLE` to this contract. The coordinator has no admin and no upgrade path.
@@ -39,12 +39,7 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
     /// @param registry_ Participant registry.
     /// @param models_ Model registry.
     /// @param consent_ Consent ledger.
-    constructor(
-        IStakeVault vault_,
-        IParticipantRegistry registry_,
-        IModelRegistry models_,
-        IConsentLedger consent_
-    ) {
+    constructor(IStakeVault vault_, IParticipantRegistry registry_, IModelRegistry models_, IConsentLedger consent_) {
         if (
             address(vault_) == address(0) || address(registry_) == address(0) || address(models_) == address(0)
                 || address(consent_) == address(0)
@@ -59,71 +54,68 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
 
     /// @inheritdoc ICoordinator
     function createTask(TaskParams calldata p) external nonReentrant returns (uint256 taskId) {
-        return TaskLogic.createTask($, _vault, _models, p);
+        return TaskLogic.createTask(_state, _vault, _models, p);
     }
 
     /// @inheritdoc ICoordinator
     function closeTask(uint256 taskId) external nonReentrant {
-        TaskLogic.closeTask($, _vault, taskId);
+        TaskLogic.closeTask(_state, _vault, taskId);
     }
 
     /// @inheritdoc ICoordinator
-    function join(uint256 taskId, uint256 stake, bytes32 datasetCommitment, bytes32 consentRef)
-        external
-        nonReentrant
-    {
-        TaskLogic.join($, _vault, _registry, _consent, taskId, stake, datasetCommitment, consentRef);
+    function join(uint256 taskId, uint256 stake, bytes32 datasetCommitment, bytes32 consentRef) external nonReentrant {
+        TaskLogic.join(_state, _vault, _registry, _consent, taskId, stake, datasetCommitment, consentRef);
     }
 
     /// @inheritdoc ICoordinator
     function leave(uint256 taskId) external nonReentrant {
-        TaskLogic.leave($, _vault, _registry, taskId);
+        TaskLogic.leave(_state, _vault, _registry, taskId);
     }
 
     /// @inheritdoc ICoordinator
     function evict(uint256 taskId, address member) external nonReentrant {
-        TaskLogic.evict($, _vault, _registry, _consent, taskId, member);
+        TaskLogic.evict(_state, _vault, _registry, _consent, taskId, member);
     }
 
     /// @inheritdoc ICoordinator
     function depositBond(uint256 taskId, uint256 amount) external nonReentrant {
-        TaskLogic.depositBond($, _vault, taskId, amount);
+        TaskLogic.depositBond(_state, _vault, taskId, amount);
     }
 
     /// @inheritdoc ICoordinator
     function withdrawBond(uint256 taskId, uint256 amount) external nonReentrant {
-        TaskLogic.withdrawBond($, _vault, taskId, amount);
+        TaskLogic.withdrawBond(_state, _vault, taskId, amount);
     }
 
     /// @inheritdoc ICoordinator
     function openRound(uint256 taskId) external nonReentrant returns (uint256 roundNumber) {
-        return TaskLogic.openRound($, _vault, _registry, _models, taskId);
+        return TaskLogic.openRound(_state, _vault, _registry, _models, taskId);
     }
 
     // ================================================================== a round's messages (hot paths)
 
     /// @inheritdoc ICoordinator
     function advertiseKeys(uint256 taskId, uint256 roundNumber, bytes32 maskPk, bytes32 encPk) external {
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
-        E.requirePhase($, taskId, roundNumber, rd, Phase.AdvertiseKeys);
+        S.RoundStore storage rd = _state.rounds[taskId][roundNumber];
+        E.requirePhase(_state, taskId, roundNumber, rd, Phase.AdvertiseKeys);
         if (RoundMath.isLowOrderKey(maskPk)) revert CoordinatorInvalidKey(taskId, roundNumber, maskPk);
         if (RoundMath.isLowOrderKey(encPk)) revert CoordinatorInvalidKey(taskId, roundNumber, encPk);
-        S.Activity storage a = $.activity[taskId][msg.sender];
+        S.Activity storage a = _state.activity[taskId][msg.sender];
         uint32 r = uint32(roundNumber);
         _requireActiveMember(taskId, a);
         if (a.advertised == r) revert CoordinatorAlreadyActed(taskId, roundNumber, msg.sender);
         uint256 id = _cohortId(taskId, roundNumber, rd, a);
-        E.requireMayEnter($, taskId, Mode.SecAgg, msg.sender, a);
+        E.requireMayEnter(_state, taskId, Mode.SecAgg, msg.sender, a);
         a.advertised = r;
         emit KeysAdvertised(taskId, roundNumber, msg.sender, id, maskPk, encPk);
-        E.acted($, taskId, roundNumber, rd);
+        E.acted(_state, taskId, roundNumber, rd);
     }
 
     /// @inheritdoc ICoordinator
     function shareKeys(uint256 taskId, uint256 roundNumber, bytes32 sharesHash, string calldata locator) external {
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
-        E.requirePhase($, taskId, roundNumber, rd, Phase.ShareKeys);
-        S.Activity storage a = $.activity[taskId][msg.sender];
+        S.RoundStore storage rd = _state.rounds[taskId][roundNumber];
+        E.requirePhase(_state, taskId, roundNumber, rd, Phase.ShareKeys);
+        S.Activity storage a = _state.activity[taskId][msg.sender];
         uint32 r = uint32(roundNumber);
         if (a.advertised != r) revert CoordinatorNotEligible(taskId, roundNumber, msg.sender);
         if (a.shared == r) revert CoordinatorAlreadyActed(taskId, roundNumber, msg.sender);
@@ -131,15 +123,15 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         E.drawGraphSeed(taskId, roundNumber, rd);
         a.shared = r;
         emit KeysShared(taskId, roundNumber, msg.sender, sharesHash, locator);
-        E.acted($, taskId, roundNumber, rd);
+        E.acted(_state, taskId, roundNumber, rd);
     }
 
     /// @inheritdoc ICoordinator
     function commit(uint256 taskId, uint256 roundNumber, bytes32 commitment) external {
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
-        E.requirePhase($, taskId, roundNumber, rd, Phase.Commit);
+        S.RoundStore storage rd = _state.rounds[taskId][roundNumber];
+        E.requirePhase(_state, taskId, roundNumber, rd, Phase.Commit);
         if (commitment == bytes32(0)) revert CoordinatorZeroValue(taskId, roundNumber);
-        S.Activity storage a = $.activity[taskId][msg.sender];
+        S.Activity storage a = _state.activity[taskId][msg.sender];
         uint32 r = uint32(roundNumber);
         _requireActiveMember(taskId, a);
         if (a.committed == r) revert CoordinatorAlreadyActed(taskId, roundNumber, msg.sender);
@@ -148,12 +140,12 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
             if (a.shared != r) revert CoordinatorNotEligible(taskId, roundNumber, msg.sender);
         } else {
             _cohortId(taskId, roundNumber, rd, a);
-            E.requireMayEnter($, taskId, mode, msg.sender, a);
+            E.requireMayEnter(_state, taskId, mode, msg.sender, a);
         }
         a.committed = r;
-        $.commitments[taskId][msg.sender] = commitment;
+        _state.commitments[taskId][msg.sender] = commitment;
         emit UpdateCommitted(taskId, roundNumber, msg.sender, commitment);
-        E.acted($, taskId, roundNumber, rd);
+        E.acted(_state, taskId, roundNumber, rd);
     }
 
     /// @inheritdoc ICoordinator
@@ -165,43 +157,43 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         uint256 numExamples,
         string calldata locator
     ) external {
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
-        E.requirePhase($, taskId, roundNumber, rd, Phase.Reveal);
-        S.Activity storage a = $.activity[taskId][msg.sender];
+        S.RoundStore storage rd = _state.rounds[taskId][roundNumber];
+        E.requirePhase(_state, taskId, roundNumber, rd, Phase.Reveal);
+        S.Activity storage a = _state.activity[taskId][msg.sender];
         uint32 r = uint32(roundNumber);
         if (a.committed != r) revert CoordinatorNotEligible(taskId, roundNumber, msg.sender);
         if (a.revealed == r) revert CoordinatorAlreadyActed(taskId, roundNumber, msg.sender);
         if (
             keccak256(abi.encode(taskId, roundNumber, msg.sender, updateHash, salt))
-                != $.commitments[taskId][msg.sender]
+                != _state.commitments[taskId][msg.sender]
         ) revert CoordinatorCommitmentMismatch(taskId, roundNumber, msg.sender);
         a.revealed = r;
         bytes32 digest = keccak256(abi.encode(rd.revealDigest, msg.sender, updateHash));
         rd.revealDigest = digest;
         emit UpdateRevealed(taskId, roundNumber, msg.sender, updateHash, numExamples, locator, digest);
-        E.acted($, taskId, roundNumber, rd);
+        E.acted(_state, taskId, roundNumber, rd);
     }
 
     /// @inheritdoc ICoordinator
     function unmask(uint256 taskId, uint256 roundNumber, bytes32 sharesHash, string calldata locator) external {
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
-        E.requirePhase($, taskId, roundNumber, rd, Phase.Unmask);
-        S.Activity storage a = $.activity[taskId][msg.sender];
+        S.RoundStore storage rd = _state.rounds[taskId][roundNumber];
+        E.requirePhase(_state, taskId, roundNumber, rd, Phase.Unmask);
+        S.Activity storage a = _state.activity[taskId][msg.sender];
         uint32 r = uint32(roundNumber);
         if (a.revealed != r) revert CoordinatorNotEligible(taskId, roundNumber, msg.sender);
         if (a.unmasked == r) revert CoordinatorAlreadyActed(taskId, roundNumber, msg.sender);
         a.unmasked = r;
         emit SharesUnmasked(taskId, roundNumber, msg.sender, sharesHash, locator);
-        E.acted($, taskId, roundNumber, rd);
+        E.acted(_state, taskId, roundNumber, rd);
     }
 
     /// @inheritdoc ICoordinator
     function advance(uint256 taskId) external returns (Phase phase) {
-        S.TaskStore storage t = E.task($, taskId);
+        S.TaskStore storage t = E.task(_state, taskId);
         uint256 r = t.roundCount;
         if (r == 0) return Phase.None;
-        S.RoundStore storage rd = $.rounds[taskId][r];
-        phase = E.sync($, taskId, r, rd);
+        S.RoundStore storage rd = _state.rounds[taskId][r];
+        phase = E.sync(_state, taskId, r, rd);
         // Best effort: store the randomness once it can be drawn, so it never depends on a later caller.
         if (E.seedView(taskId, r, rd) != 0) E.drawSeed(taskId, r, rd);
         if (phase == Phase.ShareKeys && E.graphSeedView(taskId, r, rd) != 0) E.drawGraphSeed(taskId, r, rd);
@@ -211,42 +203,42 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
 
     /// @inheritdoc ICoordinator
     function submitAggregate(uint256 taskId, uint256 roundNumber, Aggregate calldata agg) external nonReentrant {
-        SettlementLogic.submitAggregate($, _vault, taskId, roundNumber, agg);
+        SettlementLogic.submitAggregate(_state, _vault, taskId, roundNumber, agg);
     }
 
     /// @inheritdoc ICoordinator
     function recordExclusion(uint256 taskId, uint256 roundNumber, address member, ExclusionReason reason) external {
-        SettlementLogic.recordExclusion($, taskId, roundNumber, member, reason);
+        SettlementLogic.recordExclusion(_state, taskId, roundNumber, member, reason);
     }
 
     /// @inheritdoc ICoordinator
     function attest(uint256 taskId, uint256 roundNumber) external {
-        SettlementLogic.vote($, _vault, taskId, roundNumber, false);
+        SettlementLogic.vote(_state, _vault, taskId, roundNumber, false);
     }
 
     /// @inheritdoc ICoordinator
     function challenge(uint256 taskId, uint256 roundNumber) external {
-        SettlementLogic.vote($, _vault, taskId, roundNumber, true);
+        SettlementLogic.vote(_state, _vault, taskId, roundNumber, true);
     }
 
     /// @inheritdoc ICoordinator
     function finalize(uint256 taskId, uint256 roundNumber) external nonReentrant {
-        SettlementLogic.finalize($, _vault, _models, taskId, roundNumber);
+        SettlementLogic.finalize(_state, _vault, _models, taskId, roundNumber);
     }
 
     /// @inheritdoc ICoordinator
     function slashAbsent(uint256 taskId, uint256 roundNumber, address member) external nonReentrant {
-        SettlementLogic.slashAbsent($, _vault, _registry, taskId, roundNumber, member);
+        SettlementLogic.slashAbsent(_state, _vault, _registry, taskId, roundNumber, member);
     }
 
     /// @inheritdoc ICoordinator
     function slashFault(uint256 taskId, uint256 roundNumber, address member) external nonReentrant {
-        SettlementLogic.slashFault($, _vault, _registry, taskId, roundNumber, member);
+        SettlementLogic.slashFault(_state, _vault, _registry, taskId, roundNumber, member);
     }
 
     /// @inheritdoc ICoordinator
     function slashLoser(uint256 taskId, uint256 roundNumber, address voter) external nonReentrant {
-        SettlementLogic.slashLoser($, _vault, _registry, taskId, roundNumber, voter);
+        SettlementLogic.slashLoser(_state, _vault, _registry, taskId, roundNumber, voter);
     }
 
     // ================================================================== rewards
@@ -257,12 +249,12 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
     /// the same leaf fails with `CoordinatorAlreadyClaimed`. `rewardsOpen` (set when the round is finalized) sits
     /// in the same slot as `rewardTotal` and `claimed`, so the round's phase slot is not read.
     function claim(uint256 taskId, uint256 roundNumber, uint256 amount, bytes32[] calldata proof) external {
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
+        S.RoundStore storage rd = _state.rounds[taskId][roundNumber];
         if (!rd.rewardsOpen) {
             revert CoordinatorWrongPhase(taskId, roundNumber, Phase.Finalized, rd.s.phase);
         }
         if (amount == 0) revert CoordinatorZeroValue(taskId, roundNumber);
-        mapping(uint256 word => uint256) storage bits = $.claimedBits[taskId][msg.sender];
+        mapping(uint256 word => uint256) storage bits = _state.claimedBits[taskId][msg.sender];
         uint256 word = bits[roundNumber >> 8];
         uint256 bit = 1 << (roundNumber & 0xff);
         if (word & bit != 0) revert CoordinatorAlreadyClaimed(taskId, roundNumber, msg.sender);
@@ -303,29 +295,29 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
 
     /// @inheritdoc ICoordinator
     function taskCount() external view returns (uint256) {
-        return $.taskCount;
+        return _state.taskCount;
     }
 
     /// @inheritdoc ICoordinator
     function task(uint256 taskId) external view returns (Task memory) {
-        return CoordinatorViews.task($, taskId);
+        return CoordinatorViews.task(_state, taskId);
     }
 
     /// @inheritdoc ICoordinator
     function round(uint256 taskId, uint256 roundNumber) external view returns (Round memory) {
-        return CoordinatorViews.round($, taskId, roundNumber);
+        return CoordinatorViews.round(_state, taskId, roundNumber);
     }
 
     /// @inheritdoc ICoordinator
     function currentRound(uint256 taskId) external view returns (uint256) {
-        return E.task($, taskId).roundCount;
+        return E.task(_state, taskId).roundCount;
     }
 
     /// @inheritdoc ICoordinator
     function currentPhase(uint256 taskId) external view returns (Phase) {
-        uint256 r = E.task($, taskId).roundCount;
+        uint256 r = E.task(_state, taskId).roundCount;
         if (r == 0) return Phase.None;
-        (S.RoundState memory s,) = E.simulate($, taskId, $.rounds[taskId][r]);
+        (S.RoundState memory s,) = E.simulate(_state, taskId, _state.rounds[taskId][r]);
         return s.phase;
     }
 
@@ -340,9 +332,9 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         view
         returns (bool inCohort, uint256 position)
     {
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
+        S.RoundStore storage rd = _state.rounds[taskId][roundNumber];
         S.RoundState storage s = rd.s;
-        S.Activity storage a = $.activity[taskId][member];
+        S.Activity storage a = _state.activity[taskId][member];
         bytes32 seed = E.seedView(taskId, roundNumber, rd);
         uint256 n = s.memberCount;
         if (s.phase == Phase.None || !a.joined || seed == 0 || a.index >= n) return (false, 0);
@@ -352,13 +344,13 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
 
     /// @inheritdoc ICoordinator
     function memberActivity(uint256 taskId, address member) external view returns (MemberActivity memory) {
-        return CoordinatorViews.memberActivity($, taskId, member);
+        return CoordinatorViews.memberActivity(_state, taskId, member);
     }
 
     /// @inheritdoc ICoordinator
     function commitmentOf(uint256 taskId, uint256 roundNumber, address member) external view returns (bytes32) {
-        if (roundNumber == 0 || $.activity[taskId][member].committed != roundNumber) return bytes32(0);
-        return $.commitments[taskId][member];
+        if (roundNumber == 0 || _state.activity[taskId][member].committed != roundNumber) return bytes32(0);
+        return _state.commitments[taskId][member];
     }
 
     /// @inheritdoc ICoordinator
@@ -367,13 +359,13 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         view
         returns (uint256 absentRound, uint256 disputeRound, uint256 faultRound)
     {
-        return CoordinatorViews.pendingSlash($, taskId, member);
+        return CoordinatorViews.pendingSlash(_state, taskId, member);
     }
 
     /// @inheritdoc ICoordinator
     function isClaimed(uint256 taskId, uint256 roundNumber, address account) external view returns (bool) {
-        return roundNumber != 0
-            && $.claimedBits[taskId][account][roundNumber >> 8] & (1 << (roundNumber & 0xff)) != 0;
+        uint256 bit = 1 << (roundNumber & 0xff);
+        return roundNumber != 0 && _state.claimedBits[taskId][account][roundNumber >> 8] & bit != 0;
     }
 
     /// @inheritdoc ICoordinator

@@ -20,10 +20,7 @@ contract ModelRegistry is AccessControl, IModelRegistry {
     }
 
     /// @inheritdoc IModelRegistry
-    function initializeTask(uint256 task, bytes32 modelHash, string calldata locator)
-        external
-        onlyRole(OPERATOR_ROLE)
-    {
+    function initializeTask(uint256 task, bytes32 modelHash, string calldata locator) external onlyRole(OPERATOR_ROLE) {
         ModelVersion[] storage versions = _versions[task];
         if (versions.length != 0) revert ModelRegistryAlreadyInitialized(task);
         if (modelHash == bytes32(0)) revert ModelRegistryZeroHash(task);

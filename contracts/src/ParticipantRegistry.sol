@@ -64,9 +64,10 @@ contract ParticipantRegistry is AccessControl, IParticipantRegistry {
     /// @inheritdoc IParticipantRegistry
     function recordSlash(uint256 task, address account, SlashKind kind) external onlyRole(OPERATOR_ROLE) {
         Member storage m = _members[task][account];
-        if (kind == SlashKind.NonReveal) ++m.nonReveals;
-        else ++m.disputesLost;
-        emit ReputationUpdated(task, account, m.nonReveals, m.disputesLost);
+        if (kind == SlashKind.Absence) ++m.absences;
+        else if (kind == SlashKind.DisputeLost) ++m.disputesLost;
+        else ++m.faults;
+        emit ReputationUpdated(task, account, m.absences, m.disputesLost, m.faults);
     }
 
     /// @inheritdoc IParticipantRegistry

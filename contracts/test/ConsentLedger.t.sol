@@ -54,11 +54,17 @@ contract ConsentLedgerTest is Test {
         emit IConsentLedger.ConsentRevoked(holder, "ref");
         ledger.revokeConsent("ref");
         assertFalse(ledger.isConsentValid(holder, "ref", "data"));
-        vm.expectRevert(abi.encodeWithSelector(IConsentLedger.ConsentLedgerAlreadyRevoked.selector, holder, bytes32("ref")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsentLedger.ConsentLedgerAlreadyRevoked.selector, holder, bytes32("ref"))
+        );
         ledger.revokeConsent("ref");
-        vm.expectRevert(abi.encodeWithSelector(IConsentLedger.ConsentLedgerUnknownRecord.selector, holder, bytes32("nope")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsentLedger.ConsentLedgerUnknownRecord.selector, holder, bytes32("nope"))
+        );
         ledger.revokeConsent("nope");
-        vm.expectRevert(abi.encodeWithSelector(IConsentLedger.ConsentLedgerRecordExists.selector, holder, bytes32("ref")));
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsentLedger.ConsentLedgerRecordExists.selector, holder, bytes32("ref"))
+        );
         ledger.recordConsent("ref", "doc2", "data", 0);
         vm.stopPrank();
         assertTrue(ledger.consent(holder, "ref").revoked);
@@ -86,7 +92,9 @@ contract ConsentLedgerTest is Test {
         vm.warp(5_000);
         ledger.recordProvenance(1, holder, "data"); // idempotent, keeps the first time
         ledger.recordProvenance(2, address(0x41), "data"); // another task: fine
-        vm.expectRevert(abi.encodeWithSelector(IConsentLedger.ConsentLedgerDatasetEnrolled.selector, 1, bytes32("data"), holder));
+        vm.expectRevert(
+            abi.encodeWithSelector(IConsentLedger.ConsentLedgerDatasetEnrolled.selector, 1, bytes32("data"), holder)
+        );
         ledger.recordProvenance(1, address(0x41), "data");
         vm.stopPrank();
         IConsentLedger.Provenance memory p = ledger.provenance("data", 1);

@@ -196,10 +196,16 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(token.balanceOf(owner), POOL);
         assertEq(vault.poolOf(id), 0);
         _assertRevert(
-            id, stranger, abi.encodeCall(coord.openRound, (id)), abi.encodeWithSelector(ICoordinator.CoordinatorTaskClosed.selector, id)
+            id,
+            stranger,
+            abi.encodeCall(coord.openRound, (id)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorTaskClosed.selector, id)
         );
         _assertRevert(
-            id, owner, abi.encodeCall(coord.closeTask, (id)), abi.encodeWithSelector(ICoordinator.CoordinatorTaskClosed.selector, id)
+            id,
+            owner,
+            abi.encodeCall(coord.closeTask, (id)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorTaskClosed.selector, id)
         );
         // members may leave a closed task
         vm.prank(_member(0));
@@ -250,8 +256,18 @@ contract CoordinatorTest is CoordinatorBase {
     }
 
     function test_RevertWhen_UnknownTask() public {
-        _assertRevert(0, owner, abi.encodeCall(coord.closeTask, (1)), abi.encodeWithSelector(ICoordinator.CoordinatorUnknownTask.selector, 1));
-        _assertRevert(0, owner, abi.encodeCall(coord.openRound, (0)), abi.encodeWithSelector(ICoordinator.CoordinatorUnknownTask.selector, 0));
+        _assertRevert(
+            0,
+            owner,
+            abi.encodeCall(coord.closeTask, (1)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorUnknownTask.selector, 1)
+        );
+        _assertRevert(
+            0,
+            owner,
+            abi.encodeCall(coord.openRound, (0)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorUnknownTask.selector, 0)
+        );
         vm.expectRevert(abi.encodeWithSelector(ICoordinator.CoordinatorUnknownTask.selector, 9));
         coord.task(9);
     }
@@ -380,7 +396,9 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             thief,
             abi.encodeCall(coord.join, (id, STAKE, _dataset(_member(0)), _consentRef(thief))),
-            abi.encodeWithSelector(IConsentLedger.ConsentLedgerDatasetEnrolled.selector, id, _dataset(_member(0)), _member(0))
+            abi.encodeWithSelector(
+                IConsentLedger.ConsentLedgerDatasetEnrolled.selector, id, _dataset(_member(0)), _member(0)
+            )
         );
     }
 
@@ -430,7 +448,10 @@ contract CoordinatorTest is CoordinatorBase {
     function test_RevertWhen_LeaveNotMember() public {
         uint256 id = _setupTask(PLAIN, 1, 1, 1);
         _assertRevert(
-            id, stranger, abi.encodeCall(coord.leave, (id)), abi.encodeWithSelector(ICoordinator.CoordinatorNotMember.selector, id, stranger)
+            id,
+            stranger,
+            abi.encodeCall(coord.leave, (id)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorNotMember.selector, id, stranger)
         );
     }
 
@@ -501,7 +522,10 @@ contract CoordinatorTest is CoordinatorBase {
         vm.prank(m);
         coord.join(id, STAKE, _dataset(m), _consentRef(m));
         _assertRevert(
-            id, stranger, abi.encodeCall(coord.evict, (id, m)), abi.encodeWithSelector(ICoordinator.CoordinatorConsentStillValid.selector, id, m)
+            id,
+            stranger,
+            abi.encodeCall(coord.evict, (id, m)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorConsentStillValid.selector, id, m)
         );
         vm.warp(block.timestamp + 100);
         vm.prank(stranger);
@@ -659,7 +683,10 @@ contract CoordinatorTest is CoordinatorBase {
         uint256 r = _open(id);
         bytes32 c = keccak256("c");
         _assertRevert(
-            id, stranger, abi.encodeCall(coord.commit, (id, r, c)), abi.encodeWithSelector(ICoordinator.CoordinatorNotMember.selector, id, stranger)
+            id,
+            stranger,
+            abi.encodeCall(coord.commit, (id, r, c)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorNotMember.selector, id, stranger)
         );
         address outsider;
         for (uint256 i; i < 6; ++i) {
@@ -679,10 +706,16 @@ contract CoordinatorTest is CoordinatorBase {
         address m = _member(0);
         _commit(id, r, m);
         _assertRevert(
-            id, m, abi.encodeCall(coord.commit, (id, r, keccak256("x"))), abi.encodeWithSelector(ICoordinator.CoordinatorAlreadyActed.selector, id, r, m)
+            id,
+            m,
+            abi.encodeCall(coord.commit, (id, r, keccak256("x"))),
+            abi.encodeWithSelector(ICoordinator.CoordinatorAlreadyActed.selector, id, r, m)
         );
         _assertRevert(
-            id, _member(1), abi.encodeCall(coord.commit, (id, r, bytes32(0))), abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
+            id,
+            _member(1),
+            abi.encodeCall(coord.commit, (id, r, bytes32(0))),
+            abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
         );
     }
 
@@ -696,13 +729,21 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             _member(1),
             abi.encodeCall(coord.commit, (id, r, keccak256("c"))),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Commit, ICoordinator.Phase.Reveal)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Commit, ICoordinator.Phase.Reveal
+            )
         );
         _assertRevert(
             id,
             _member(1),
             abi.encodeCall(coord.commit, (id, r + 1, keccak256("c"))),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r + 1, ICoordinator.Phase.Commit, ICoordinator.Phase.None)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector,
+                id,
+                r + 1,
+                ICoordinator.Phase.Commit,
+                ICoordinator.Phase.None
+            )
         );
     }
 
@@ -715,7 +756,15 @@ contract CoordinatorTest is CoordinatorBase {
         _commit(id, r, _member(1));
         bytes32 d1 = keccak256(abi.encode(keccak256(abi.encode(id, r)), _member(1), _update(_member(1), r)));
         vm.expectEmit(address(coord));
-        emit ICoordinator.UpdateRevealed(id, r, _member(1), _update(_member(1), r), 100, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi", d1);
+        emit ICoordinator.UpdateRevealed(
+            id,
+            r,
+            _member(1),
+            _update(_member(1), r),
+            100,
+            "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
+            d1
+        );
         _reveal(id, r, _member(1));
         _reveal(id, r, _member(0));
         bytes32 d2 = keccak256(abi.encode(d1, _member(0), _update(_member(0), r)));
@@ -762,7 +811,9 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             m,
             abi.encodeCall(coord.reveal, (id, r, _update(m, r), _salt(m, r), 1, "x")),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Reveal, ICoordinator.Phase.Commit)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Reveal, ICoordinator.Phase.Commit
+            )
         );
         _commit(id, r, _member(1));
         vm.warp(block.timestamp + T); // member 2 never commits
@@ -861,7 +912,13 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             aggregator,
             abi.encodeCall(coord.submitAggregate, (id, r, agg)),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Aggregate, ICoordinator.Phase.Reveal)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector,
+                id,
+                r,
+                ICoordinator.Phase.Aggregate,
+                ICoordinator.Phase.Reveal
+            )
         );
         _revealAll(id, r, cohort);
         agg = _aggregate(id, r, keccak256("root"), REWARD);
@@ -891,13 +948,19 @@ contract CoordinatorTest is CoordinatorBase {
         // a failure report (no model) pays nothing and names its report
         agg.modelHash = 0;
         _assertRevert(
-            id, aggregator, abi.encodeCall(coord.submitAggregate, (id, r, agg)), abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
+            id,
+            aggregator,
+            abi.encodeCall(coord.submitAggregate, (id, r, agg)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
         );
         agg.rewardsRoot = 0;
         agg.rewardTotal = 0;
         agg.metricsHash = 0;
         _assertRevert(
-            id, aggregator, abi.encodeCall(coord.submitAggregate, (id, r, agg)), abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
+            id,
+            aggregator,
+            abi.encodeCall(coord.submitAggregate, (id, r, agg)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
         );
     }
 
@@ -930,7 +993,13 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             aggregator,
             abi.encodeCall(coord.submitAggregate, (id, r, agg)),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Aggregate, ICoordinator.Phase.Aborted)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector,
+                id,
+                r,
+                ICoordinator.Phase.Aggregate,
+                ICoordinator.Phase.Aborted
+            )
         );
         coord.advance(id);
         assertEq(uint256(coord.round(id, r).phase), uint256(ICoordinator.Phase.Aborted));
@@ -1072,7 +1141,13 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             cohort[2],
             abi.encodeCall(coord.claim, (id, r, 1, new bytes32[](0))),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Finalized, ICoordinator.Phase.Rejected)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector,
+                id,
+                r,
+                ICoordinator.Phase.Finalized,
+                ICoordinator.Phase.Rejected
+            )
         );
     }
 
@@ -1086,12 +1161,18 @@ contract CoordinatorTest is CoordinatorBase {
             abi.encodeWithSelector(ICoordinator.CoordinatorAggregatorCannotVote.selector, id, aggregator)
         );
         _assertRevert(
-            id, stranger, abi.encodeCall(coord.challenge, (id, r)), abi.encodeWithSelector(ICoordinator.CoordinatorNotMember.selector, id, stranger)
+            id,
+            stranger,
+            abi.encodeCall(coord.challenge, (id, r)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorNotMember.selector, id, stranger)
         );
         address late = _member(20);
         _join(id, late);
         _assertRevert(
-            id, late, abi.encodeCall(coord.attest, (id, r)), abi.encodeWithSelector(ICoordinator.CoordinatorNotMember.selector, id, late)
+            id,
+            late,
+            abi.encodeCall(coord.attest, (id, r)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorNotMember.selector, id, late)
         );
         vm.prank(cohort[0]);
         coord.attest(id, r);
@@ -1105,7 +1186,13 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             cohort[1],
             abi.encodeCall(coord.attest, (id, r + 1)),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r + 1, ICoordinator.Phase.Challenge, ICoordinator.Phase.None)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector,
+                id,
+                r + 1,
+                ICoordinator.Phase.Challenge,
+                ICoordinator.Phase.None
+            )
         );
         vm.warp(block.timestamp + T);
         _assertRevert(
@@ -1145,7 +1232,10 @@ contract CoordinatorTest is CoordinatorBase {
         coord.slashLoser(id, r2, c2[0]);
         // slashed below requiredStake: suspended
         _assertRevert(
-            id, c2[0], abi.encodeCall(coord.attest, (id, r3)), abi.encodeWithSelector(ICoordinator.CoordinatorSuspended.selector, id, c2[0])
+            id,
+            c2[0],
+            abi.encodeCall(coord.attest, (id, r3)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorSuspended.selector, id, c2[0])
         );
     }
 
@@ -1156,7 +1246,13 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             stranger,
             abi.encodeCall(coord.finalize, (id, r)),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Challenge, ICoordinator.Phase.Commit)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector,
+                id,
+                r,
+                ICoordinator.Phase.Challenge,
+                ICoordinator.Phase.Commit
+            )
         );
         _commitAll(id, r, _cohort(id, r));
         _revealAll(id, r, _cohort(id, r));
@@ -1217,7 +1313,9 @@ contract CoordinatorTest is CoordinatorBase {
         );
         for (uint256 i; i < cohort.length; ++i) {
             vm.prank(cohort[i]);
-            coord.advertiseKeys(id, r, keccak256(abi.encode("mask", cohort[i])), keccak256(abi.encode("enc", cohort[i])));
+            coord.advertiseKeys(
+                id, r, keccak256(abi.encode("mask", cohort[i])), keccak256(abi.encode("enc", cohort[i]))
+            );
         }
         assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.ShareKeys));
         vm.roll(block.number + 1); // the graph seed is the hash of the block that closed the advertise phase
@@ -1270,7 +1368,9 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(coord.round(id, r).eligible, 2);
         _commit(id, r, cohort[0]);
         _commit(id, r, cohort[1]);
-        assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Reveal), "closed early: all eligible acted");
+        assertEq(
+            uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Reveal), "closed early: all eligible acted"
+        );
     }
 
     function test_RevertWhen_SecAggStepsOutOfOrder() public {
@@ -1340,7 +1440,13 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             cohort[0],
             abi.encodeCall(coord.unmask, (id, r, keccak256("u"), "x")),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Unmask, ICoordinator.Phase.Aggregate)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector,
+                id,
+                r,
+                ICoordinator.Phase.Unmask,
+                ICoordinator.Phase.Aggregate
+            )
         );
     }
 
@@ -1358,7 +1464,10 @@ contract CoordinatorTest is CoordinatorBase {
         }
     }
 
-    function _fullRoundAfterOpen(uint256 id) internal returns (uint256 r, address[] memory cohort, bytes32[] memory leaves) {
+    function _fullRoundAfterOpen(uint256 id)
+        internal
+        returns (uint256 r, address[] memory cohort, bytes32[] memory leaves)
+    {
         r = coord.currentRound(id);
         cohort = _cohort(id, r);
         _commitAll(id, r, cohort);
@@ -1380,7 +1489,13 @@ contract CoordinatorTest is CoordinatorBase {
             id,
             cohort[0],
             abi.encodeCall(coord.claim, (id, r, per, proof0)),
-            abi.encodeWithSelector(ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Finalized, ICoordinator.Phase.Challenge)
+            abi.encodeWithSelector(
+                ICoordinator.CoordinatorWrongPhase.selector,
+                id,
+                r,
+                ICoordinator.Phase.Finalized,
+                ICoordinator.Phase.Challenge
+            )
         );
         vm.warp(block.timestamp + T);
         coord.finalize(id, r);
@@ -1397,7 +1512,10 @@ contract CoordinatorTest is CoordinatorBase {
             abi.encodeWithSelector(ICoordinator.CoordinatorInvalidProof.selector, id, r, cohort[1])
         );
         _assertRevert(
-            id, cohort[0], abi.encodeCall(coord.claim, (id, r, 0, proof0)), abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
+            id,
+            cohort[0],
+            abi.encodeCall(coord.claim, (id, r, 0, proof0)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorZeroValue.selector, id, r)
         );
         vm.prank(cohort[0]);
         coord.claim(id, r, per, proof0);
@@ -1519,7 +1637,7 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(token.balanceOf(stranger), NR_SLASH / 2);
         assertEq(vault.poolOf(id), poolBefore + NR_SLASH - NR_SLASH / 2);
         assertEq(vault.stakeOf(id, culprit), STAKE - NR_SLASH);
-        assertEq(registry.member(id, culprit).nonReveals, 1);
+        assertEq(registry.member(id, culprit).absences, 1);
         assertTrue(coord.memberActivity(id, culprit).suspended);
         _assertRevert(
             id,
@@ -1713,7 +1831,9 @@ contract CoordinatorTest is CoordinatorBase {
         uint256 id = _setupTask(PLAIN, 4, 4, 2);
         uint256 r = _open(id);
         uint256 opened = block.timestamp;
-        for (uint256 i; i < committers; ++i) _commit(id, r, _member(i));
+        for (uint256 i; i < committers; ++i) {
+            _commit(id, r, _member(i));
+        }
         vm.warp(opened + dt);
         ICoordinator.Phase expected = dt < T
             ? ICoordinator.Phase.Commit

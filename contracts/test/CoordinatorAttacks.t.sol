@@ -97,7 +97,9 @@ contract CoordinatorAttacksTest is CoordinatorBase {
         CohortGrinder grinder = new CohortGrinder(coord);
         _join(id, address(grinder)); // a member itself: it would commit at once if the seed suited it
         address[] memory sybils = new address[](8);
-        for (uint256 i; i < 8; ++i) sybils[i] = _member(i);
+        for (uint256 i; i < 8; ++i) {
+            sybils[i] = _member(i);
+        }
         grinder.open(id, sybils);
         // Inside the opening transaction the seed does not exist: nothing to grind on, nobody is in the cohort yet.
         assertFalse(grinder.sawSeed(), "no seed in the opening block");
@@ -275,7 +277,11 @@ contract CoordinatorAttacksTest is CoordinatorBase {
             _member(0),
             abi.encodeCall(coord.claim, (id, r, 1, new bytes32[](0))),
             abi.encodeWithSelector(
-                ICoordinator.CoordinatorWrongPhase.selector, id, r, ICoordinator.Phase.Finalized, ICoordinator.Phase.Failed
+                ICoordinator.CoordinatorWrongPhase.selector,
+                id,
+                r,
+                ICoordinator.Phase.Finalized,
+                ICoordinator.Phase.Failed
             )
         );
     }
@@ -367,9 +373,13 @@ contract CoordinatorAttacksTest is CoordinatorBase {
             coord.shareKeys(id, r, keccak256("s"), "x");
         }
         vm.warp(block.timestamp + T);
-        for (uint256 i = 2; i < 5; ++i) _commit(id, r, c[i]);
+        for (uint256 i = 2; i < 5; ++i) {
+            _commit(id, r, c[i]);
+        }
         vm.warp(block.timestamp + T);
-        for (uint256 i = 3; i < 5; ++i) _reveal(id, r, c[i]);
+        for (uint256 i = 3; i < 5; ++i) {
+            _reveal(id, r, c[i]);
+        }
         vm.warp(block.timestamp + T);
         vm.prank(c[4]);
         coord.unmask(id, r, keccak256("u"), "x");
@@ -449,9 +459,13 @@ contract CoordinatorAttacksTest is CoordinatorBase {
         address[] memory c = _cohort(id, r);
         _keysAll(id, r, c);
         // c[3] dealt bad shares and then dropped out; the others complete the round
-        for (uint256 i; i < 3; ++i) _commit(id, r, c[i]);
+        for (uint256 i; i < 3; ++i) {
+            _commit(id, r, c[i]);
+        }
         vm.warp(block.timestamp + T);
-        for (uint256 i; i < 3; ++i) _reveal(id, r, c[i]);
+        for (uint256 i; i < 3; ++i) {
+            _reveal(id, r, c[i]);
+        }
         for (uint256 i; i < 3; ++i) {
             vm.prank(c[i]);
             coord.unmask(id, r, keccak256("u"), "x");
@@ -489,7 +503,8 @@ contract CoordinatorAttacksTest is CoordinatorBase {
             abi.encodeCall(coord.slashFault, (id, r, c[0])),
             abi.encodeWithSelector(ICoordinator.CoordinatorNoEvidence.selector, id, r, c[0])
         );
-        assertEq(registry.member(id, c[3]).nonReveals, 1);
+        assertEq(registry.member(id, c[3]).faults, 1);
+        assertEq(registry.member(id, c[3]).absences, 0);
     }
 
     function test_FaultExclusionInARejectedRoundIsNoEvidence() public {

@@ -30,7 +30,9 @@ contract FedTokenTest is Test {
 
     function test_RevertWhen_MintByNonMinter() public {
         bytes32 role = token.MINTER_ROLE();
-        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, address(this), role));
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, address(this), role)
+        );
         token.mint(address(1), 1);
         assertEq(token.totalSupply(), 0);
     }

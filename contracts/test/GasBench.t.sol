@@ -52,10 +52,14 @@ contract GasBench is Fixture {
         uint256 c = cohort.length;
         _commit(taskId, r, cohort[0]);
         _log("commit (first-ever)");
-        for (uint256 i = 1; i < c; ++i) _commit(taskId, r, cohort[i]);
+        for (uint256 i = 1; i < c; ++i) {
+            _commit(taskId, r, cohort[i]);
+        }
         _reveal(taskId, r, cohort[0]);
         _log("reveal (first-ever)");
-        for (uint256 i = 1; i < c; ++i) _reveal(taskId, r, cohort[i]);
+        for (uint256 i = 1; i < c; ++i) {
+            _reveal(taskId, r, cohort[i]);
+        }
         bytes32[] memory leaves = _leaves(cohort, REWARD / c);
         _submit(taskId, r, Merkle.root(leaves), (REWARD / c) * c);
         vm.warp(block.timestamp + T);
@@ -92,7 +96,9 @@ contract GasBench is Fixture {
         coord.advance(taskId);
         _log("advance (reveal deadline)");
         address[] memory paid = new address[](c - 1);
-        for (uint256 i; i < c - 1; ++i) paid[i] = cohort[i];
+        for (uint256 i; i < c - 1; ++i) {
+            paid[i] = cohort[i];
+        }
         leaves = _leaves(paid, REWARD / c);
         ICoordinator.Aggregate memory agg = _aggregate(taskId, r, Merkle.root(leaves), (REWARD / c) * (c - 1));
         vm.prank(aggregator);
@@ -132,9 +138,13 @@ contract GasBench is Fixture {
         for (uint256 i; i < c; ++i) {
             if (cohort[i] != suspended[0] && cohort[i] != suspended[1]) active[k++] = cohort[i];
         }
-        for (uint256 i; i < k; ++i) _commit(taskId, r, active[i]);
+        for (uint256 i; i < k; ++i) {
+            _commit(taskId, r, active[i]);
+        }
         if (k < c) vm.warp(block.timestamp + T); // suspended cohort members cannot commit: wait out the phase
-        for (uint256 i; i < k; ++i) _reveal(taskId, r, active[i]);
+        for (uint256 i; i < k; ++i) {
+            _reveal(taskId, r, active[i]);
+        }
         _log("reveal (last: closes the phase)");
         leaves = new bytes32[](1024);
         for (uint256 i; i < 1024; ++i) {

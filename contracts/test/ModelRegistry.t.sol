@@ -70,7 +70,8 @@ contract ModelRegistryTest is Test {
 
     function test_RevertWhen_CallerIsNotOperator() public {
         bytes32 role = reg.OPERATOR_ROLE();
-        bytes memory err = abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, address(this), role);
+        bytes memory err =
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, address(this), role);
         vm.expectRevert(err);
         reg.initializeTask(1, "m0", "");
         vm.expectRevert(err);
@@ -81,7 +82,9 @@ contract ModelRegistryTest is Test {
         k = uint8(bound(k, 1, 20));
         vm.startPrank(op);
         reg.initializeTask(5, keccak256(abi.encode(seed, 0)), "");
-        for (uint256 i = 1; i <= k; ++i) reg.append(5, keccak256(abi.encode(seed, i)), i * 2, "", 0);
+        for (uint256 i = 1; i <= k; ++i) {
+            reg.append(5, keccak256(abi.encode(seed, i)), i * 2, "", 0);
+        }
         vm.stopPrank();
         assertEq(reg.versionCount(5), uint256(k) + 1);
         for (uint256 i = 1; i <= k; ++i) {

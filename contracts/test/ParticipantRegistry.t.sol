@@ -46,7 +46,9 @@ contract ParticipantRegistryTest is Test {
     function test_RevertWhen_AddTwiceOrRemoveNonMember() public {
         vm.startPrank(op);
         reg.add(1, _a(0), 0, 0);
-        vm.expectRevert(abi.encodeWithSelector(IParticipantRegistry.ParticipantRegistryAlreadyMember.selector, 1, _a(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IParticipantRegistry.ParticipantRegistryAlreadyMember.selector, 1, _a(0))
+        );
         reg.add(1, _a(0), 0, 0);
         vm.expectRevert(abi.encodeWithSelector(IParticipantRegistry.ParticipantRegistryNotMember.selector, 1, _a(1)));
         reg.remove(1, _a(1));
@@ -55,24 +57,29 @@ contract ParticipantRegistryTest is Test {
     }
 
     function test_RevertWhen_IndexOutOfRange() public {
-        vm.expectRevert(abi.encodeWithSelector(IParticipantRegistry.ParticipantRegistryIndexOutOfRange.selector, 1, 0, 0));
+        vm.expectRevert(
+            abi.encodeWithSelector(IParticipantRegistry.ParticipantRegistryIndexOutOfRange.selector, 1, 0, 0)
+        );
         reg.memberAt(1, 0);
     }
 
     function test_RevertWhen_CallerIsNotOperator() public {
         bytes32 role = reg.OPERATOR_ROLE();
-        bytes memory err = abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, address(this), role);
+        bytes memory err =
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, address(this), role);
         vm.expectRevert(err);
         reg.add(1, _a(0), 0, 0);
         vm.expectRevert(err);
         reg.remove(1, _a(0));
         vm.expectRevert(err);
-        reg.recordSlash(1, _a(0), IParticipantRegistry.SlashKind.NonReveal);
+        reg.recordSlash(1, _a(0), IParticipantRegistry.SlashKind.Absence);
     }
 
     function test_Remove_SwapsLastIntoHole() public {
         vm.startPrank(op);
-        for (uint256 i; i < 4; ++i) reg.add(7, _a(i), 0, 0);
+        for (uint256 i; i < 4; ++i) {
+            reg.add(7, _a(i), 0, 0);
+        }
         vm.expectEmit(address(reg));
         emit IParticipantRegistry.MemberRemoved(7, _a(1), _a(3), 1);
         (address moved, uint256 index) = reg.remove(7, _a(1));
@@ -91,16 +98,20 @@ contract ParticipantRegistryTest is Test {
     function test_RecordSlash_CountersPersistAfterLeaving() public {
         vm.startPrank(op);
         reg.add(1, _a(0), 0, 0);
-        reg.recordSlash(1, _a(0), IParticipantRegistry.SlashKind.NonReveal);
+        reg.recordSlash(1, _a(0), IParticipantRegistry.SlashKind.Absence);
         vm.expectEmit(address(reg));
-        emit IParticipantRegistry.ReputationUpdated(1, _a(0), 1, 1);
+        emit IParticipantRegistry.ReputationUpdated(1, _a(0), 1, 1, 0);
         reg.recordSlash(1, _a(0), IParticipantRegistry.SlashKind.DisputeLost);
+        vm.expectEmit(address(reg));
+        emit IParticipantRegistry.ReputationUpdated(1, _a(0), 1, 1, 1);
+        reg.recordSlash(1, _a(0), IParticipantRegistry.SlashKind.Fault);
         reg.remove(1, _a(0));
         reg.add(1, _a(0), 0, 0);
         vm.stopPrank();
         IParticipantRegistry.Member memory m = reg.member(1, _a(0));
-        assertEq(m.nonReveals, 1);
+        assertEq(m.absences, 1);
         assertEq(m.disputesLost, 1);
+        assertEq(m.faults, 1);
     }
 
     function testFuzz_ListAndIndicesStayConsistent(uint256 seed) public {

@@ -10,8 +10,11 @@ import {RoundEngine as E} from "./RoundEngine.sol";
 /// coordinator's storage; nothing is written).
 library CoordinatorViews {
     /// @notice See `ICoordinator.task`.
-    function task(S.Layout storage $, uint256 taskId) external view returns (ICoordinator.Task memory out) {
-        S.TaskStore storage t = E.task($, taskId);
+    /// @param self The coordinator's storage.
+    /// @param taskId Task id.
+    /// @return out The record.
+    function task(S.Layout storage self, uint256 taskId) external view returns (ICoordinator.Task memory out) {
+        S.TaskStore storage t = E.task(self, taskId);
         uint32[9] storage tm = t.timing;
         out.owner = t.owner;
         out.aggregator = t.aggregator;
@@ -33,13 +36,17 @@ library CoordinatorViews {
     }
 
     /// @notice See `ICoordinator.round`.
-    function round(S.Layout storage $, uint256 taskId, uint256 roundNumber)
+    /// @param self The coordinator's storage.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @return out The record.
+    function round(S.Layout storage self, uint256 taskId, uint256 roundNumber)
         external
         view
         returns (ICoordinator.Round memory out)
     {
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
-        (S.RoundState memory s, uint256 endedAt) = E.simulate($, taskId, rd);
+        S.RoundStore storage rd = self.rounds[taskId][roundNumber];
+        (S.RoundState memory s, uint256 endedAt) = E.simulate(self, taskId, rd);
         out.phase = s.phase;
         out.mode = s.mode;
         out.reached = s.reached;
@@ -72,13 +79,17 @@ library CoordinatorViews {
     }
 
     /// @notice See `ICoordinator.memberActivity`.
-    function memberActivity(S.Layout storage $, uint256 taskId, address member)
+    /// @param self The coordinator's storage.
+    /// @param taskId Task id.
+    /// @param member Member.
+    /// @return out The record.
+    function memberActivity(S.Layout storage self, uint256 taskId, address member)
         external
         view
         returns (ICoordinator.MemberActivity memory out)
     {
-        S.Activity storage a = $.activity[taskId][member];
-        S.Votes storage v = $.votes[taskId][member];
+        S.Activity storage a = self.activity[taskId][member];
+        S.Votes storage v = self.votes[taskId][member];
         out.joined = a.joined;
         out.suspended = a.suspended;
         out.index = a.index;
@@ -97,15 +108,21 @@ library CoordinatorViews {
     }
 
     /// @notice See `ICoordinator.pendingSlash`.
-    function pendingSlash(S.Layout storage $, uint256 taskId, address member)
+    /// @param self The coordinator's storage.
+    /// @param taskId Task id.
+    /// @param member Member.
+    /// @return absentRound Round it left early (0 if none).
+    /// @return disputeRound Round it voted on the losing side (0 if none).
+    /// @return faultRound Round it was excluded for a fault (0 if none).
+    function pendingSlash(S.Layout storage self, uint256 taskId, address member)
         external
         view
         returns (uint256 absentRound, uint256 disputeRound, uint256 faultRound)
     {
-        S.Activity storage a = $.activity[taskId][member];
-        S.Votes storage v = $.votes[taskId][member];
-        (absentRound,) = E.pendingAbsence($, taskId, $.tasks[taskId].mode, a, v);
-        disputeRound = E.pendingDispute($, taskId, v);
-        faultRound = E.pendingFault($, taskId, a, v);
+        S.Activity storage a = self.activity[taskId][member];
+        S.Votes storage v = self.votes[taskId][member];
+        (absentRound,) = E.pendingAbsence(self, taskId, self.tasks[taskId].mode, a, v);
+        disputeRound = E.pendingDispute(self, taskId, v);
+        faultRound = E.pendingFault(self, taskId, a, v);
     }
 }

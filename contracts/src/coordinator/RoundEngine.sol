@@ -14,47 +14,47 @@ library RoundEngine {
     // ================================================================== tasks
 
     /// @dev The task, or `CoordinatorUnknownTask`.
-    function task(S.Layout storage $, uint256 taskId) internal view returns (S.TaskStore storage t) {
-        if (taskId == 0 || taskId > $.taskCount) revert ICoordinator.CoordinatorUnknownTask(taskId);
-        return $.tasks[taskId];
+    function task(S.Layout storage self, uint256 taskId) internal view returns (S.TaskStore storage t) {
+        if (taskId == 0 || taskId > self.taskCount) revert ICoordinator.CoordinatorUnknownTask(taskId);
+        return self.tasks[taskId];
     }
 
     // ================================================================== phases
 
     /// @dev Moves round `r` forward if its auto-closing phase expired (one step: the next phase's deadline is in
     /// the future) and returns the resulting phase.
-    function sync(S.Layout storage $, uint256 taskId, uint256 r, S.RoundStore storage rd)
+    function sync(S.Layout storage self, uint256 taskId, uint256 r, S.RoundStore storage rd)
         internal
         returns (ICoordinator.Phase phase)
     {
         S.RoundState storage s = rd.s;
         phase = s.phase;
-        if (RoundMath.isAutoClosing(phase) && block.timestamp >= s.deadline) phase = close($, taskId, r, rd);
+        if (RoundMath.isAutoClosing(phase) && block.timestamp >= s.deadline) phase = close(self, taskId, r, rd);
     }
 
     /// @dev Syncs and requires `expected`.
     function requirePhase(
-        S.Layout storage $,
+        S.Layout storage self,
         uint256 taskId,
         uint256 r,
         S.RoundStore storage rd,
         ICoordinator.Phase expected
     ) internal {
-        ICoordinator.Phase phase = sync($, taskId, r, rd);
+        ICoordinator.Phase phase = sync(self, taskId, r, rd);
         if (phase != expected) revert ICoordinator.CoordinatorWrongPhase(taskId, r, expected, phase);
     }
 
     /// @dev Counts one actor of the current phase and closes it when everyone eligible has acted.
-    function acted(S.Layout storage $, uint256 taskId, uint256 r, S.RoundStore storage rd) internal {
+    function acted(S.Layout storage self, uint256 taskId, uint256 r, S.RoundStore storage rd) internal {
         S.RoundState storage s = rd.s;
         uint32 count = s.acted + 1;
         s.acted = count;
-        if (count >= s.eligible) close($, taskId, r, rd);
+        if (count >= s.eligible) close(self, taskId, r, rd);
     }
 
     /// @dev Closes the current phase and starts the next one (or aborts). Closing the advertise phase fixes the
     /// block whose hash seeds the neighbour graph.
-    function close(S.Layout storage $, uint256 taskId, uint256 r, S.RoundStore storage rd)
+    function close(S.Layout storage self, uint256 taskId, uint256 r, S.RoundStore storage rd)
         internal
         returns (ICoordinator.Phase next)
     {
@@ -63,19 +63,21 @@ library RoundEngine {
         uint256 count = s.acted;
         uint256 deadline;
         uint256 eligible;
-        (next, deadline, eligible) = transition($, taskId, current, s.mode, count);
+        (next, deadline, eligible) = transition(self, taskId, current, s.mode, count);
         if (current == ICoordinator.Phase.Reveal) s.revealers = uint32(count);
         if (current == ICoordinator.Phase.AdvertiseKeys) rd.graphBlock = uint40(block.number);
         setPhase(taskId, r, rd, next, deadline, eligible);
     }
 
     /// @dev The phase after `current` closes with `count` actors, its deadline and its eligible count.
-    function transition(S.Layout storage $, uint256 taskId, ICoordinator.Phase current, ICoordinator.Mode mode, uint256 count)
-        internal
-        view
-        returns (ICoordinator.Phase next, uint256 deadline, uint256 eligible)
-    {
-        uint32[9] storage timing = $.tasks[taskId].timing;
+    function transition(
+        S.Layout storage self,
+        uint256 taskId,
+        ICoordinator.Phase current,
+        ICoordinator.Mode mode,
+        uint256 count
+    ) internal view returns (ICoordinator.Phase next, uint256 deadline, uint256 eligible) {
+        uint32[9] storage timing = self.tasks[taskId].timing;
         (next, eligible) = RoundMath.nextPhase(current, mode, count, timing[0]);
         deadline = next == ICoordinator.Phase.Aborted ? 0 : block.timestamp + timing[uint8(next)];
     }
@@ -105,7 +107,7 @@ library RoundEngine {
     }
 
     /// @dev What `sync` would produce now, without writing: the round's hot state and when it ended.
-    function simulate(S.Layout storage $, uint256 taskId, S.RoundStore storage rd)
+    function simulate(S.Layout storage self, uint256 taskId, S.RoundStore storage rd)
         internal
         view
         returns (S.RoundState memory s, uint256 endedAt)
@@ -114,7 +116,7 @@ library RoundEngine {
         endedAt = rd.endedAt;
         if (RoundMath.isAutoClosing(s.phase) && block.timestamp >= s.deadline) {
             (ICoordinator.Phase next, uint256 deadline, uint256 eligible) =
-                transition($, taskId, s.phase, s.mode, s.acted);
+                transition(self, taskId, s.phase, s.mode, s.acted);
             if (s.phase == ICoordinator.Phase.Reveal) s.revealers = s.acted;
             if (RoundMath.isIdle(next)) endedAt = s.deadline;
             else s.reached = next;
@@ -126,9 +128,9 @@ library RoundEngine {
     }
 
     /// @dev Requires that the task's latest round (after syncing) is terminal, or that there is none.
-    function requireIdle(S.Layout storage $, uint256 taskId, uint256 r) internal {
+    function requireIdle(S.Layout storage self, uint256 taskId, uint256 r) internal {
         if (r == 0) return;
-        if (!RoundMath.isIdle(sync($, taskId, r, $.rounds[taskId][r]))) {
+        if (!RoundMath.isIdle(sync(self, taskId, r, self.rounds[taskId][r]))) {
             revert ICoordinator.CoordinatorRoundInProgress(taskId, r);
         }
     }
@@ -195,7 +197,7 @@ library RoundEngine {
     /// step the member skipped, unslashed; and that step (see `ICoordinator.slashAbsent`). Only the last entry
     /// can be one: entering again is refused while it is pending.
     function pendingAbsence(
-        S.Layout storage $,
+        S.Layout storage self,
         uint256 taskId,
         ICoordinator.Mode mode,
         S.Activity storage a,
@@ -204,7 +206,7 @@ library RoundEngine {
         bool secagg = mode == ICoordinator.Mode.SecAgg;
         uint32 e = secagg ? a.advertised : a.committed;
         if (e == 0 || e == v.slashedAbsent) return (0, ICoordinator.Phase.None);
-        S.RoundState storage s = $.rounds[taskId][e].s;
+        S.RoundState storage s = self.rounds[taskId][e].s;
         if (!RoundMath.isIdle(s.phase)) return (0, ICoordinator.Phase.None);
         // The first step of the round the member was due to take and did not, in a phase the round reached.
         if (secagg && a.shared != e) skipped = ICoordinator.Phase.ShareKeys;
@@ -217,29 +219,29 @@ library RoundEngine {
 
     /// @dev Round of an unslashed lost vote (0 if none). Only the last vote can be one: voting again is refused
     /// while it is pending.
-    function pendingDispute(S.Layout storage $, uint256 taskId, S.Votes storage v) internal view returns (uint256) {
+    function pendingDispute(S.Layout storage self, uint256 taskId, S.Votes storage v) internal view returns (uint256) {
         uint32 rv = v.voted;
         if (rv == 0 || rv == v.slashedDispute) return 0;
-        return lost($.rounds[taskId][rv].s.phase, v.votedChallenge) ? rv : 0;
+        return lost(self.rounds[taskId][rv].s.phase, v.votedChallenge) ? rv : 0;
     }
 
     /// @dev Round of an unslashed fault exclusion that stood (the round ended `Finalized` or `Failed`), 0 if
     /// none. Only the last exclusion can be one: entering a round again is refused while it is pending.
-    function pendingFault(S.Layout storage $, uint256 taskId, S.Activity storage a, S.Votes storage v)
+    function pendingFault(S.Layout storage self, uint256 taskId, S.Activity storage a, S.Votes storage v)
         internal
         view
         returns (uint256)
     {
         uint32 rx = a.excluded;
         if (rx == 0 || rx == v.slashedFault || a.excludedReason != ICoordinator.ExclusionReason.BadShares) return 0;
-        ICoordinator.Phase phase = $.rounds[taskId][rx].s.phase;
+        ICoordinator.Phase phase = self.rounds[taskId][rx].s.phase;
         return phase == ICoordinator.Phase.Finalized || phase == ICoordinator.Phase.Failed ? rx : 0;
     }
 
     /// @dev Refuses entering a round (advertise in SecAgg, commit otherwise) while an absence or a fault of the
     /// member is unslashed: the evidence markers would be overwritten.
     function requireMayEnter(
-        S.Layout storage $,
+        S.Layout storage self,
         uint256 taskId,
         ICoordinator.Mode mode,
         address member,
@@ -248,21 +250,21 @@ library RoundEngine {
         // Fast path (steady state): the last round entered was completed and nothing was excluded.
         bool complete = mode == ICoordinator.Mode.SecAgg ? a.advertised == a.unmasked : a.committed == a.revealed;
         if (complete && a.excluded == 0) return;
-        S.Votes storage v = $.votes[taskId][member];
-        (uint256 pending,) = pendingAbsence($, taskId, mode, a, v);
-        if (pending == 0) pending = pendingFault($, taskId, a, v);
+        S.Votes storage v = self.votes[taskId][member];
+        (uint256 pending,) = pendingAbsence(self, taskId, mode, a, v);
+        if (pending == 0) pending = pendingFault(self, taskId, a, v);
         if (pending != 0) revert ICoordinator.CoordinatorSlashPending(taskId, member, pending);
     }
 
     /// @dev Refuses leaving or eviction while any slash of the member is pending.
-    function requireNoPendingSlash(S.Layout storage $, uint256 taskId, address member, S.Activity storage a)
+    function requireNoPendingSlash(S.Layout storage self, uint256 taskId, address member, S.Activity storage a)
         internal
         view
     {
-        S.Votes storage v = $.votes[taskId][member];
-        (uint256 pending,) = pendingAbsence($, taskId, $.tasks[taskId].mode, a, v);
-        if (pending == 0) pending = pendingDispute($, taskId, v);
-        if (pending == 0) pending = pendingFault($, taskId, a, v);
+        S.Votes storage v = self.votes[taskId][member];
+        (uint256 pending,) = pendingAbsence(self, taskId, self.tasks[taskId].mode, a, v);
+        if (pending == 0) pending = pendingDispute(self, taskId, v);
+        if (pending == 0) pending = pendingFault(self, taskId, a, v);
         if (pending != 0) revert ICoordinator.CoordinatorSlashPending(taskId, member, pending);
     }
 
@@ -270,15 +272,15 @@ library RoundEngine {
 
     /// @dev Settles the bond locked in round `r` (terminal, synced): forfeited to the pool if the aggregate was
     /// rejected or none came before the aggregate deadline, else returned to the aggregator's deposit.
-    function settleBond(S.Layout storage $, IStakeVault vault, uint256 taskId, uint256 r) internal {
-        S.RoundStore storage rd = $.rounds[taskId][r];
+    function settleBond(S.Layout storage self, IStakeVault vault, uint256 taskId, uint256 r) internal {
+        S.RoundStore storage rd = self.rounds[taskId][r];
         uint256 bond = rd.bond;
         if (bond == 0) return;
         ICoordinator.Phase phase = rd.s.phase;
         bool forfeited = phase == ICoordinator.Phase.Rejected
             || (phase == ICoordinator.Phase.Aborted && rd.s.reached == ICoordinator.Phase.Aggregate);
         rd.bond = 0;
-        if (!forfeited) $.tasks[taskId].bondDeposit += uint128(bond);
+        if (!forfeited) self.tasks[taskId].bondDeposit += uint128(bond);
         emit ICoordinator.BondSettled(taskId, r, bond, forfeited);
         if (forfeited) vault.forfeitBond(taskId, bond);
     }

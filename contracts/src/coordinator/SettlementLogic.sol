@@ -15,17 +15,22 @@ import {RoundMath} from "../libraries/RoundMath.sol";
 /// @dev Every function is `external` and takes the coordinator's `Layout`; the coordinator checks reentrancy.
 library SettlementLogic {
     /// @notice See `ICoordinator.submitAggregate`.
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param agg The aggregate.
     function submitAggregate(
-        S.Layout storage $,
+        S.Layout storage self,
         IStakeVault vault,
         uint256 taskId,
         uint256 roundNumber,
         ICoordinator.Aggregate calldata agg
     ) external {
-        S.TaskStore storage t = E.task($, taskId);
+        S.TaskStore storage t = E.task(self, taskId);
         if (msg.sender != t.aggregator) revert ICoordinator.CoordinatorNotAggregator(taskId, msg.sender);
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
-        E.requirePhase($, taskId, roundNumber, rd, ICoordinator.Phase.Aggregate);
+        S.RoundStore storage rd = self.rounds[taskId][roundNumber];
+        E.requirePhase(self, taskId, roundNumber, rd, ICoordinator.Phase.Aggregate);
         if (agg.modelHash == bytes32(0)) {
             // A failure report: no model, nothing paid, and a record of why.
             if (agg.metricsHash == bytes32(0) || agg.rewardsRoot != bytes32(0) || agg.rewardTotal != 0) {
@@ -63,25 +68,30 @@ library SettlementLogic {
     }
 
     /// @notice See `ICoordinator.recordExclusion`.
+    /// @param self The coordinator's storage.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Member.
+    /// @param reason Why.
     function recordExclusion(
-        S.Layout storage $,
+        S.Layout storage self,
         uint256 taskId,
         uint256 roundNumber,
         address member,
         ICoordinator.ExclusionReason reason
     ) external {
-        S.TaskStore storage t = E.task($, taskId);
+        S.TaskStore storage t = E.task(self, taskId);
         if (msg.sender != t.aggregator) revert ICoordinator.CoordinatorNotAggregator(taskId, msg.sender);
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
-        E.requirePhase($, taskId, roundNumber, rd, ICoordinator.Phase.Aggregate);
-        S.Activity storage a = $.activity[taskId][member];
+        S.RoundStore storage rd = self.rounds[taskId][roundNumber];
+        E.requirePhase(self, taskId, roundNumber, rd, ICoordinator.Phase.Aggregate);
+        S.Activity storage a = self.activity[taskId][member];
         uint32 r = uint32(roundNumber);
         // A revealer's update, or [SecAgg] the shares of a member that shared (it need not have revealed).
         bool dealt = reason == ICoordinator.ExclusionReason.BadShares && a.shared == r;
         if (a.revealed != r && !dealt) revert ICoordinator.CoordinatorNotEligible(taskId, roundNumber, member);
         if (a.excluded == r) revert ICoordinator.CoordinatorAlreadyActed(taskId, roundNumber, member);
         // A pending fault of an earlier round would lose its evidence.
-        if (E.pendingFault($, taskId, a, $.votes[taskId][member]) != 0) {
+        if (E.pendingFault(self, taskId, a, self.votes[taskId][member]) != 0) {
             revert ICoordinator.CoordinatorSlashPending(taskId, member, a.excluded);
         }
         a.excluded = r;
@@ -90,12 +100,17 @@ library SettlementLogic {
     }
 
     /// @notice See `ICoordinator.attest` / `ICoordinator.challenge`.
-    function vote(S.Layout storage $, IStakeVault vault, uint256 taskId, uint256 roundNumber, bool against)
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param against Whether the vote challenges the aggregate.
+    function vote(S.Layout storage self, IStakeVault vault, uint256 taskId, uint256 roundNumber, bool against)
         external
     {
-        S.TaskStore storage t = E.task($, taskId);
+        S.TaskStore storage t = E.task(self, taskId);
         if (msg.sender == t.aggregator) revert ICoordinator.CoordinatorAggregatorCannotVote(taskId, msg.sender);
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
+        S.RoundStore storage rd = self.rounds[taskId][roundNumber];
         S.RoundState storage s = rd.s;
         ICoordinator.Phase phase = s.phase;
         if (phase != ICoordinator.Phase.Challenge) {
@@ -103,14 +118,14 @@ library SettlementLogic {
         }
         uint256 deadline = s.deadline;
         if (block.timestamp >= deadline) revert ICoordinator.CoordinatorTooLate(taskId, roundNumber, deadline);
-        S.Activity storage a = $.activity[taskId][msg.sender];
+        S.Activity storage a = self.activity[taskId][msg.sender];
         // Only members that joined before the round opened vote (their index is below the round's count).
         if (!a.joined || a.index >= s.memberCount) revert ICoordinator.CoordinatorNotMember(taskId, msg.sender);
         if (a.suspended) revert ICoordinator.CoordinatorSuspended(taskId, msg.sender);
-        S.Votes storage v = $.votes[taskId][msg.sender];
+        S.Votes storage v = self.votes[taskId][msg.sender];
         uint32 r = uint32(roundNumber);
         if (v.voted == r) revert ICoordinator.CoordinatorAlreadyActed(taskId, roundNumber, msg.sender);
-        uint256 pending = E.pendingDispute($, taskId, v);
+        uint256 pending = E.pendingDispute(self, taskId, v);
         if (pending != 0) revert ICoordinator.CoordinatorSlashPending(taskId, msg.sender, pending);
         uint256 weight = vault.stakeOf(taskId, msg.sender);
         v.voted = r;
@@ -123,22 +138,31 @@ library SettlementLogic {
                     s.deadline = uint40(extended);
                 }
             }
-            rd.challengeCount += 1;
+            ++rd.challengeCount;
             rd.challengeWeight += weight;
             emit ICoordinator.AggregateChallenged(taskId, roundNumber, msg.sender, weight, deadline);
         } else {
-            rd.attestCount += 1;
+            ++rd.attestCount;
             rd.attestWeight += weight;
             emit ICoordinator.AggregateAttested(taskId, roundNumber, msg.sender, weight);
         }
     }
 
     /// @notice See `ICoordinator.finalize`.
-    function finalize(S.Layout storage $, IStakeVault vault, IModelRegistry models, uint256 taskId, uint256 roundNumber)
-        external
-    {
-        E.task($, taskId);
-        S.RoundStore storage rd = $.rounds[taskId][roundNumber];
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param models The model registry.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    function finalize(
+        S.Layout storage self,
+        IStakeVault vault,
+        IModelRegistry models,
+        uint256 taskId,
+        uint256 roundNumber
+    ) external {
+        E.task(self, taskId);
+        S.RoundStore storage rd = self.rounds[taskId][roundNumber];
         S.RoundState storage s = rd.s;
         ICoordinator.Phase phase = s.phase;
         if (phase != ICoordinator.Phase.Challenge) {
@@ -163,67 +187,89 @@ library SettlementLogic {
             emit ICoordinator.RoundFinalized(taskId, roundNumber, modelHash, version_, rewardTotal);
             vault.allocateRewards(taskId, rewardTotal);
         }
-        E.settleBond($, vault, taskId, roundNumber);
+        E.settleBond(self, vault, taskId, roundNumber);
     }
 
     /// @notice See `ICoordinator.slashAbsent`.
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param registry The participant registry.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Member.
     function slashAbsent(
-        S.Layout storage $,
+        S.Layout storage self,
         IStakeVault vault,
         IParticipantRegistry registry,
         uint256 taskId,
         uint256 roundNumber,
         address member
     ) external {
-        S.TaskStore storage t = E.task($, taskId);
-        _requireEnded($, taskId, roundNumber);
-        S.Activity storage a = $.activity[taskId][member];
-        S.Votes storage v = $.votes[taskId][member];
+        S.TaskStore storage t = E.task(self, taskId);
+        _requireEnded(self, taskId, roundNumber);
+        S.Activity storage a = self.activity[taskId][member];
+        S.Votes storage v = self.votes[taskId][member];
         uint32 r = uint32(roundNumber);
         if (v.slashedAbsent == r && r != 0) revert ICoordinator.CoordinatorAlreadySlashed(taskId, roundNumber, member);
-        (uint256 pending, ICoordinator.Phase skipped) = E.pendingAbsence($, taskId, t.mode, a, v);
-        if (pending == 0 || pending != roundNumber) revert ICoordinator.CoordinatorNoEvidence(taskId, roundNumber, member);
+        (uint256 pending, ICoordinator.Phase skipped) = E.pendingAbsence(self, taskId, t.mode, a, v);
+        if (pending == 0 || pending != roundNumber) {
+            revert ICoordinator.CoordinatorNoEvidence(taskId, roundNumber, member);
+        }
         v.slashedAbsent = r;
         uint256 amount = skipped == ICoordinator.Phase.Reveal ? t.nonRevealSlash : t.skipSlash;
-        uint256 taken = _slash($, vault, registry, taskId, member, amount, IParticipantRegistry.SlashKind.NonReveal);
+        uint256 taken = _slash(self, vault, registry, taskId, member, amount, IParticipantRegistry.SlashKind.Absence);
         emit ICoordinator.AbsenteeSlashed(taskId, roundNumber, member, msg.sender, skipped, taken);
     }
 
     /// @notice See `ICoordinator.slashFault`.
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param registry The participant registry.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param member Member.
     function slashFault(
-        S.Layout storage $,
+        S.Layout storage self,
         IStakeVault vault,
         IParticipantRegistry registry,
         uint256 taskId,
         uint256 roundNumber,
         address member
     ) external {
-        S.TaskStore storage t = E.task($, taskId);
-        S.Activity storage a = $.activity[taskId][member];
-        S.Votes storage v = $.votes[taskId][member];
+        S.TaskStore storage t = E.task(self, taskId);
+        S.Activity storage a = self.activity[taskId][member];
+        S.Votes storage v = self.votes[taskId][member];
         uint32 r = uint32(roundNumber);
         if (v.slashedFault == r && r != 0) revert ICoordinator.CoordinatorAlreadySlashed(taskId, roundNumber, member);
-        uint256 pending = E.pendingFault($, taskId, a, v);
-        if (pending == 0 || pending != roundNumber) revert ICoordinator.CoordinatorNoEvidence(taskId, roundNumber, member);
+        uint256 pending = E.pendingFault(self, taskId, a, v);
+        if (pending == 0 || pending != roundNumber) {
+            revert ICoordinator.CoordinatorNoEvidence(taskId, roundNumber, member);
+        }
         v.slashedFault = r;
         ICoordinator.ExclusionReason reason = a.excludedReason;
         uint256 taken =
-            _slash($, vault, registry, taskId, member, t.nonRevealSlash, IParticipantRegistry.SlashKind.NonReveal);
+            _slash(self, vault, registry, taskId, member, t.nonRevealSlash, IParticipantRegistry.SlashKind.Fault);
         emit ICoordinator.FaultSlashed(taskId, roundNumber, member, msg.sender, reason, taken);
     }
 
     /// @notice See `ICoordinator.slashLoser`.
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param registry The participant registry.
+    /// @param taskId Task id.
+    /// @param roundNumber Round.
+    /// @param voter Voter.
     function slashLoser(
-        S.Layout storage $,
+        S.Layout storage self,
         IStakeVault vault,
         IParticipantRegistry registry,
         uint256 taskId,
         uint256 roundNumber,
         address voter
     ) external {
-        S.TaskStore storage t = E.task($, taskId);
-        ICoordinator.Phase phase = $.rounds[taskId][roundNumber].s.phase;
-        S.Votes storage v = $.votes[taskId][voter];
+        S.TaskStore storage t = E.task(self, taskId);
+        ICoordinator.Phase phase = self.rounds[taskId][roundNumber].s.phase;
+        S.Votes storage v = self.votes[taskId][voter];
         uint32 r = uint32(roundNumber);
         if (v.voted != r || !E.lost(phase, v.votedChallenge)) {
             revert ICoordinator.CoordinatorNoEvidence(taskId, roundNumber, voter);
@@ -231,7 +277,7 @@ library SettlementLogic {
         if (v.slashedDispute == r) revert ICoordinator.CoordinatorAlreadySlashed(taskId, roundNumber, voter);
         v.slashedDispute = r;
         uint256 taken =
-            _slash($, vault, registry, taskId, voter, t.disputeSlash, IParticipantRegistry.SlashKind.DisputeLost);
+            _slash(self, vault, registry, taskId, voter, t.disputeSlash, IParticipantRegistry.SlashKind.DisputeLost);
         emit ICoordinator.LoserSlashed(taskId, roundNumber, voter, msg.sender, taken);
     }
 
@@ -239,9 +285,10 @@ library SettlementLogic {
 
     /// @dev Requires round `r` to have ended, syncing it first if it is the task's current one (an expired
     /// round becomes terminal, so its absentees can be slashed before anyone opens the next).
-    function _requireEnded(S.Layout storage $, uint256 taskId, uint256 r) private {
-        S.RoundStore storage rd = $.rounds[taskId][r];
-        ICoordinator.Phase phase = r != 0 && r == $.tasks[taskId].roundCount ? E.sync($, taskId, r, rd) : rd.s.phase;
+    function _requireEnded(S.Layout storage self, uint256 taskId, uint256 r) private {
+        S.RoundStore storage rd = self.rounds[taskId][r];
+        ICoordinator.Phase phase =
+            r != 0 && r == self.tasks[taskId].roundCount ? E.sync(self, taskId, r, rd) : rd.s.phase;
         if (phase == ICoordinator.Phase.None || !RoundMath.isIdle(phase)) {
             revert ICoordinator.CoordinatorWrongPhase(taskId, r, ICoordinator.Phase.Finalized, phase);
         }
@@ -250,7 +297,7 @@ library SettlementLogic {
     /// @dev Slashes `amount` (capped at the stake) from `member`: half to the caller, half to the pool (or to the
     /// owner if the task is closed). Suspends the member if its stake falls below `requiredStake`.
     function _slash(
-        S.Layout storage $,
+        S.Layout storage self,
         IStakeVault vault,
         IParticipantRegistry registry,
         uint256 taskId,
@@ -258,8 +305,8 @@ library SettlementLogic {
         uint256 amount,
         IParticipantRegistry.SlashKind kind
     ) private returns (uint256 taken) {
-        S.TaskStore storage t = $.tasks[taskId];
-        S.Activity storage a = $.activity[taskId][member];
+        S.TaskStore storage t = self.tasks[taskId];
+        S.Activity storage a = self.activity[taskId][member];
         uint256 stake = vault.stakeOf(taskId, member);
         taken = amount < stake ? amount : stake;
         // Effects before the vault pays the bounty: a token that calls its receiver must find the member

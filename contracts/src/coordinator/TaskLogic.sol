@@ -16,14 +16,21 @@ import {RoundMath} from "../libraries/RoundMath.sol";
 /// @dev Every function is `external` and takes the coordinator's `Layout`; the coordinator checks reentrancy.
 library TaskLogic {
     /// @notice See `ICoordinator.createTask`.
-    function createTask(S.Layout storage $, IStakeVault vault, IModelRegistry models, ICoordinator.TaskParams calldata p)
-        external
-        returns (uint256 taskId)
-    {
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param models The model registry.
+    /// @param p Task parameters.
+    /// @return taskId New task id.
+    function createTask(
+        S.Layout storage self,
+        IStakeVault vault,
+        IModelRegistry models,
+        ICoordinator.TaskParams calldata p
+    ) external returns (uint256 taskId) {
         uint256 field = _invalidField(p);
         if (field != type(uint256).max) revert ICoordinator.CoordinatorInvalidParams(field);
-        taskId = ++$.taskCount;
-        S.TaskStore storage t = $.tasks[taskId];
+        taskId = ++self.taskCount;
+        S.TaskStore storage t = self.tasks[taskId];
         t.owner = msg.sender;
         t.mode = p.mode;
         t.maxRounds = p.maxRounds;
@@ -54,22 +61,33 @@ library TaskLogic {
     }
 
     /// @notice See `ICoordinator.closeTask`.
-    function closeTask(S.Layout storage $, IStakeVault vault, uint256 taskId) external {
-        S.TaskStore storage t = E.task($, taskId);
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param taskId Task id.
+    function closeTask(S.Layout storage self, IStakeVault vault, uint256 taskId) external {
+        S.TaskStore storage t = E.task(self, taskId);
         address owner = t.owner;
         if (msg.sender != owner) revert ICoordinator.CoordinatorNotTaskOwner(taskId, msg.sender);
         if (t.closed) revert ICoordinator.CoordinatorTaskClosed(taskId);
         uint256 r = t.roundCount;
-        E.requireIdle($, taskId, r);
+        E.requireIdle(self, taskId, r);
         t.closed = true;
-        if (r != 0) E.settleBond($, vault, taskId, r);
+        if (r != 0) E.settleBond(self, vault, taskId, r);
         uint256 refund = vault.withdrawPool(taskId, owner);
         emit ICoordinator.TaskClosed(taskId, refund);
     }
 
     /// @notice See `ICoordinator.join`.
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param registry The participant registry.
+    /// @param consent The consent ledger.
+    /// @param taskId Task id.
+    /// @param stake Stake.
+    /// @param datasetCommitment Dataset commitment.
+    /// @param consentRef Consent reference.
     function join(
-        S.Layout storage $,
+        S.Layout storage self,
         IStakeVault vault,
         IParticipantRegistry registry,
         IConsentLedger consent,
@@ -78,9 +96,9 @@ library TaskLogic {
         bytes32 datasetCommitment,
         bytes32 consentRef
     ) external {
-        S.TaskStore storage t = E.task($, taskId);
+        S.TaskStore storage t = E.task(self, taskId);
         if (t.closed) revert ICoordinator.CoordinatorTaskClosed(taskId);
-        S.Activity storage a = $.activity[taskId][msg.sender];
+        S.Activity storage a = self.activity[taskId][msg.sender];
         if (a.joined) revert ICoordinator.CoordinatorAlreadyMember(taskId, msg.sender);
         uint256 required = t.requiredStake;
         if (stake < required) revert ICoordinator.CoordinatorStakeTooLow(taskId, stake, required);
@@ -91,55 +109,69 @@ library TaskLogic {
         a.index = uint32(index);
         a.joined = true;
         a.suspended = false;
-        if ($.commitments[taskId][msg.sender] == bytes32(0)) $.commitments[taskId][msg.sender] = S.SENTINEL;
+        if (self.commitments[taskId][msg.sender] == bytes32(0)) self.commitments[taskId][msg.sender] = S.SENTINEL;
         // Bit 0 of the first claim word stands for round 0, which never exists: setting it here makes every
         // claim of rounds 1..255 a non-zero -> non-zero write (join pays the fresh slot once, claims never do).
-        $.claimedBits[taskId][msg.sender][0] |= 1;
+        self.claimedBits[taskId][msg.sender][0] |= 1;
         emit ICoordinator.MemberJoined(taskId, msg.sender, index, stake);
         consent.recordProvenance(taskId, msg.sender, datasetCommitment);
         vault.depositStake(taskId, msg.sender, stake);
     }
 
     /// @notice See `ICoordinator.leave`.
-    function leave(S.Layout storage $, IStakeVault vault, IParticipantRegistry registry, uint256 taskId) external {
-        S.TaskStore storage t = E.task($, taskId);
-        S.Activity storage a = $.activity[taskId][msg.sender];
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param registry The participant registry.
+    /// @param taskId Task id.
+    function leave(S.Layout storage self, IStakeVault vault, IParticipantRegistry registry, uint256 taskId) external {
+        S.TaskStore storage t = E.task(self, taskId);
+        S.Activity storage a = self.activity[taskId][msg.sender];
         if (!a.joined) revert ICoordinator.CoordinatorNotMember(taskId, msg.sender);
-        E.requireIdle($, taskId, t.roundCount);
-        E.requireNoPendingSlash($, taskId, msg.sender, a);
-        _remove($, registry, taskId, msg.sender, a);
+        E.requireIdle(self, taskId, t.roundCount);
+        E.requireNoPendingSlash(self, taskId, msg.sender, a);
+        _remove(self, registry, taskId, msg.sender, a);
         uint256 stake = vault.releaseStake(taskId, msg.sender);
         emit ICoordinator.MemberLeft(taskId, msg.sender, stake);
     }
 
     /// @notice See `ICoordinator.evict`.
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param registry The participant registry.
+    /// @param consent The consent ledger.
+    /// @param taskId Task id.
+    /// @param member Member.
     function evict(
-        S.Layout storage $,
+        S.Layout storage self,
         IStakeVault vault,
         IParticipantRegistry registry,
         IConsentLedger consent,
         uint256 taskId,
         address member
     ) external {
-        S.TaskStore storage t = E.task($, taskId);
-        S.Activity storage a = $.activity[taskId][member];
+        S.TaskStore storage t = E.task(self, taskId);
+        S.Activity storage a = self.activity[taskId][member];
         if (!a.joined) revert ICoordinator.CoordinatorNotMember(taskId, member);
-        E.requireIdle($, taskId, t.roundCount);
+        E.requireIdle(self, taskId, t.roundCount);
         if (!a.suspended) {
             IParticipantRegistry.Member memory m = registry.member(taskId, member);
             if (consent.isConsentValid(member, m.consentRef, m.datasetCommitment)) {
                 revert ICoordinator.CoordinatorConsentStillValid(taskId, member);
             }
         }
-        E.requireNoPendingSlash($, taskId, member, a);
-        _remove($, registry, taskId, member, a);
+        E.requireNoPendingSlash(self, taskId, member, a);
+        _remove(self, registry, taskId, member, a);
         uint256 stake = vault.releaseStake(taskId, member);
         emit ICoordinator.MemberEvicted(taskId, member, msg.sender, stake);
     }
 
     /// @notice See `ICoordinator.depositBond`.
-    function depositBond(S.Layout storage $, IStakeVault vault, uint256 taskId, uint256 amount) external {
-        S.TaskStore storage t = E.task($, taskId);
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param taskId Task id.
+    /// @param amount Tokens.
+    function depositBond(S.Layout storage self, IStakeVault vault, uint256 taskId, uint256 amount) external {
+        S.TaskStore storage t = E.task(self, taskId);
         if (msg.sender != t.aggregator) revert ICoordinator.CoordinatorNotAggregator(taskId, msg.sender);
         if (amount == 0) revert ICoordinator.CoordinatorZeroValue(taskId, t.roundCount);
         uint256 deposit = t.bondDeposit + amount;
@@ -150,11 +182,17 @@ library TaskLogic {
     }
 
     /// @notice See `ICoordinator.withdrawBond`.
-    function withdrawBond(S.Layout storage $, IStakeVault vault, uint256 taskId, uint256 amount) external {
-        S.TaskStore storage t = E.task($, taskId);
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param taskId Task id.
+    /// @param amount Tokens.
+    function withdrawBond(S.Layout storage self, IStakeVault vault, uint256 taskId, uint256 amount) external {
+        S.TaskStore storage t = E.task(self, taskId);
         if (msg.sender != t.aggregator) revert ICoordinator.CoordinatorNotAggregator(taskId, msg.sender);
         uint256 r = t.roundCount;
-        if (r != 0 && RoundMath.isIdle(E.sync($, taskId, r, $.rounds[taskId][r]))) E.settleBond($, vault, taskId, r);
+        if (r != 0 && RoundMath.isIdle(E.sync(self, taskId, r, self.rounds[taskId][r]))) {
+            E.settleBond(self, vault, taskId, r);
+        }
         uint256 deposit = t.bondDeposit;
         if (amount == 0 || amount > deposit) revert ICoordinator.CoordinatorBondTooLow(taskId, deposit, amount);
         t.bondDeposit = uint128(deposit - amount);
@@ -163,17 +201,26 @@ library TaskLogic {
     }
 
     /// @notice See `ICoordinator.openRound`.
-    function openRound(S.Layout storage $, IStakeVault vault, IParticipantRegistry registry, IModelRegistry models, uint256 taskId)
-        external
-        returns (uint256 roundNumber)
-    {
-        S.TaskStore storage t = E.task($, taskId);
+    /// @param self The coordinator's storage.
+    /// @param vault The stake vault.
+    /// @param registry The participant registry.
+    /// @param models The model registry.
+    /// @param taskId Task id.
+    /// @return roundNumber The new round number.
+    function openRound(
+        S.Layout storage self,
+        IStakeVault vault,
+        IParticipantRegistry registry,
+        IModelRegistry models,
+        uint256 taskId
+    ) external returns (uint256 roundNumber) {
+        S.TaskStore storage t = E.task(self, taskId);
         if (t.closed) revert ICoordinator.CoordinatorTaskClosed(taskId);
         uint256 previous = t.roundCount;
         if (previous != 0) {
-            E.requireIdle($, taskId, previous);
-            E.settleBond($, vault, taskId, previous);
-            uint256 opensAt = uint256($.rounds[taskId][previous].endedAt) + t.timing[8];
+            E.requireIdle(self, taskId, previous);
+            E.settleBond(self, vault, taskId, previous);
+            uint256 opensAt = uint256(self.rounds[taskId][previous].endedAt) + t.timing[8];
             if (block.timestamp < opensAt) revert ICoordinator.CoordinatorIdleGap(taskId, opensAt);
         }
         {
@@ -187,7 +234,7 @@ library TaskLogic {
         uint256 bond = _lockBond(t, taskId);
         roundNumber = previous + 1;
         t.roundCount = uint32(roundNumber);
-        _start($, t, taskId, roundNumber, n, bond, models.headHash(taskId));
+        _start(self, t, taskId, roundNumber, n, bond, models.headHash(taskId));
     }
 
     // ================================================================== internals
@@ -203,7 +250,7 @@ library TaskLogic {
     /// @dev Writes round `r`'s first state, including the slots whose first real write a member pays for, so
     /// that it is non-zero -> non-zero.
     function _start(
-        S.Layout storage $,
+        S.Layout storage self,
         S.TaskStore storage t,
         uint256 taskId,
         uint256 r,
@@ -216,7 +263,7 @@ library TaskLogic {
         ICoordinator.Phase first =
             mode == ICoordinator.Mode.SecAgg ? ICoordinator.Phase.AdvertiseKeys : ICoordinator.Phase.Commit;
         uint256 deadline = block.timestamp + t.timing[uint8(first)];
-        S.RoundStore storage rd = $.rounds[taskId][r];
+        S.RoundStore storage rd = self.rounds[taskId][r];
         rd.s = S.RoundState({
             phase: first,
             mode: mode,
@@ -238,11 +285,15 @@ library TaskLogic {
         emit ICoordinator.RoundOpened(taskId, r, n, c, first, deadline, bond);
     }
 
-    function _remove(S.Layout storage $, IParticipantRegistry registry, uint256 taskId, address member, S.Activity storage a)
-        private
-    {
+    function _remove(
+        S.Layout storage self,
+        IParticipantRegistry registry,
+        uint256 taskId,
+        address member,
+        S.Activity storage a
+    ) private {
         (address moved, uint256 index) = registry.remove(taskId, member);
-        if (moved != address(0)) $.activity[taskId][moved].index = uint32(index);
+        if (moved != address(0)) self.activity[taskId][moved].index = uint32(index);
         a.joined = false;
         a.suspended = false;
         a.index = 0;

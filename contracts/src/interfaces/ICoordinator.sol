@@ -66,8 +66,9 @@ interface ICoordinator {
     }
 
     /// @notice Arguments of `createTask`.
-    /// @dev Amounts must fit in 128 bits (`rewardPerRound` in 120 bits). `requiredStake > 0`, `cohortSize > 0`, `minRevealers <= cohortSize`,
-    /// `aggregator != 0`, `initialModelHash != 0`, and every duration used by `mode` must be > 0.
+    /// @dev Amounts must fit in 128 bits (`rewardPerRound` in 120 bits). `requiredStake > 0`, `cohortSize > 0`,
+    /// `minRevealers <= cohortSize`, `aggregator != 0`, `initialModelHash != 0`, and every duration used by `mode`
+    /// must be > 0.
     struct TaskParams {
         bytes32 specHash;
         bytes32 initialModelHash;

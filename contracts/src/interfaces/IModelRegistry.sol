@@ -71,14 +71,13 @@ interface IModelRegistry {
     /// @notice Appends a version whose parent is the current head. Only `OPERATOR_ROLE`.
     /// @param task Task id.
     /// @param modelHash New model hash (non-zero).
-    /// @param round Producing round (greater
-    /// than the head's).
+    /// @param round Producing round (greater than the head's).
     /// @param locator Storage locator.
     /// @param metricsHash Metrics hash.
-    /// @return version Index of the new version.
+    /// @return version_ Index of the new version.
     function append(uint256 task, bytes32 modelHash, uint256 round, string calldata locator, bytes32 metricsHash)
         external
-        returns (uint256 version);
+        returns (uint256 version_);
 
     /// @notice The latest version of `task`.
     /// @param task Task id.

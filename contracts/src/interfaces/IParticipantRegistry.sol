@@ -9,24 +9,27 @@ interface IParticipantRegistry {
     /// @param active Whether the account is currently a member.
     /// @param index Its index in the member list.
     /// @param joinedAt Timestamp of the (latest) join.
-    /// @param nonReveals Times slashed for not revealing.
+    /// @param absences Times slashed for an absence: a reveal not made, or a share or unmask phase skipped.
     /// @param disputesLost Times slashed for voting on the losing side.
+    /// @param faults Times slashed for a proven fault (a dealing its neighbours' shares refute: `BadShares`).
     /// @param datasetCommitment Enrolled dataset.
     /// @param consentRef Consent record reference in the consent ledger.
     struct Member {
         bool active;
         uint32 index;
         uint64 joinedAt;
-        uint32 nonReveals;
+        uint32 absences;
         uint32 disputesLost;
+        uint32 faults;
         bytes32 datasetCommitment;
         bytes32 consentRef;
     }
 
     /// @notice Kind of misbehaviour counted in the reputation counters.
     enum SlashKind {
-        NonReveal,
-        DisputeLost
+        Absence,
+        DisputeLost,
+        Fault
     }
 
     /// @notice An account joined a task's member list.
@@ -50,9 +53,12 @@ interface IParticipantRegistry {
     /// @notice A member's reputation counters changed.
     /// @param task Task id.
     /// @param account Member.
-    /// @param nonReveals New count.
+    /// @param absences New count.
     /// @param disputesLost New count.
-    event ReputationUpdated(uint256 indexed task, address indexed account, uint256 nonReveals, uint256 disputesLost);
+    /// @param faults New count.
+    event ReputationUpdated(
+        uint256 indexed task, address indexed account, uint256 absences, uint256 disputesLost, uint256 faults
+    );
 
     /// @notice The account is already a member of the task.
     /// @param task Task id.

@@ -404,7 +404,9 @@ contract Handler {
     function _leaves(uint256 id, uint256 r) internal view returns (bytes32[] memory leaves) {
         address[] storage paid = _paid[id][r];
         leaves = new bytes32[](paid.length);
-        for (uint256 i; i < paid.length; ++i) leaves[i] = Merkle.leaf(paid[i], _amounts[id][r][i]);
+        for (uint256 i; i < paid.length; ++i) {
+            leaves[i] = Merkle.leaf(paid[i], _amounts[id][r][i]);
+        }
     }
 
     /// @dev Records model versions: existing ones must be unchanged, new ones must link to the previous.

@@ -25,7 +25,9 @@ abstract contract ProtocolSetup is Fixture {
         vm.prank(admin);
         token.grantRole(minter, address(handler));
         for (uint256 k; k < 2; ++k) {
-            for (uint256 i; i < 7; ++i) handler.join(k, i, i * 1e18);
+            for (uint256 i; i < 7; ++i) {
+                handler.join(k, i, i * 1e18);
+            }
         }
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](12);
@@ -49,7 +51,6 @@ abstract contract ProtocolSetup is Fixture {
 /// @notice Invariants of the whole system under random traffic from `Handler` (joins, leaves, evictions, every
 /// round step in Plain and SecAgg, aggregates, exclusions, votes, finalization, claims, slashes, closing, time).
 contract ProtocolInvariantTest is ProtocolSetup {
-
     /// @notice Money is conserved: every token in the vault is in exactly one bucket.
     function invariant_MoneyConserved() public view {
         assertEq(
@@ -62,7 +63,9 @@ contract ProtocolInvariantTest is ProtocolSetup {
         uint256 bonds;
         uint256 claimable;
         for (uint256 k; k < 2; ++k) {
-            for (uint256 i; i < handler.ACTORS(); ++i) stakes += vault.stakeOf(ids[k], handler.actor(i));
+            for (uint256 i; i < handler.ACTORS(); ++i) {
+                stakes += vault.stakeOf(ids[k], handler.actor(i));
+            }
             pools += vault.poolOf(ids[k]);
             bonds += vault.bondOf(ids[k]);
             claimable += vault.claimableOf(ids[k]);
@@ -118,7 +121,9 @@ contract ProtocolInvariantTest is ProtocolSetup {
             uint256 finalized;
             for (uint256 r = 1; r <= current; ++r) {
                 ICoordinator.Round memory rd = coord.round(id, r);
-                if (r < current) assertGe(uint256(rd.phase), uint256(ICoordinator.Phase.Finalized), "old round terminal");
+                if (r < current) {
+                    assertGe(uint256(rd.phase), uint256(ICoordinator.Phase.Finalized), "old round terminal");
+                }
                 assertEq(rd.cohortSize, t.cohortSize < rd.memberCount ? t.cohortSize : rd.memberCount, "cohort size");
                 if (rd.phase >= ICoordinator.Phase.Finalized && r < current) assertEq(rd.bond, 0, "bond settled");
                 if (r > 1) {

@@ -48,11 +48,15 @@ abstract contract CoordinatorBase is Fixture {
     }
 
     function _commitAll(uint256 taskId, uint256 r, address[] memory ms) internal {
-        for (uint256 i; i < ms.length; ++i) _commit(taskId, r, ms[i]);
+        for (uint256 i; i < ms.length; ++i) {
+            _commit(taskId, r, ms[i]);
+        }
     }
 
     function _revealAll(uint256 taskId, uint256 r, address[] memory ms) internal {
-        for (uint256 i; i < ms.length; ++i) _reveal(taskId, r, ms[i]);
+        for (uint256 i; i < ms.length; ++i) {
+            _reveal(taskId, r, ms[i]);
+        }
     }
 
     /// @dev SecAgg: advertise for `ms`.

@@ -139,7 +139,9 @@ abstract contract Fixture is Test {
     }
 
     function _joinMany(uint256 taskId, uint256 n) internal {
-        for (uint256 i; i < n; ++i) _join(taskId, _member(i));
+        for (uint256 i; i < n; ++i) {
+            _join(taskId, _member(i));
+        }
     }
 
     function _update(address m, uint256 r) internal pure returns (bytes32) {
@@ -158,7 +160,14 @@ abstract contract Fixture is Test {
 
     function _reveal(uint256 taskId, uint256 r, address m) internal {
         vm.prank(m);
-        coord.reveal(taskId, r, _update(m, r), _salt(m, r), 100, "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi");
+        coord.reveal(
+            taskId,
+            r,
+            _update(m, r),
+            _salt(m, r),
+            100,
+            "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
+        );
     }
 
     /// @dev Cohort members of round `r` (test-side scan of the registry).
@@ -176,7 +185,9 @@ abstract contract Fixture is Test {
     /// @dev Rewards: `perMember` to each of `members`.
     function _leaves(address[] memory members, uint256 perMember) internal pure returns (bytes32[] memory leaves) {
         leaves = new bytes32[](members.length);
-        for (uint256 i; i < members.length; ++i) leaves[i] = Merkle.leaf(members[i], perMember);
+        for (uint256 i; i < members.length; ++i) {
+            leaves[i] = Merkle.leaf(members[i], perMember);
+        }
     }
 
     function _aggregate(uint256 taskId, uint256 r, bytes32 root, uint256 total)

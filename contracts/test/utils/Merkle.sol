@@ -29,7 +29,9 @@ library Merkle {
             index >>= 1;
         }
         out = new bytes32[](len);
-        for (uint256 i; i < len; ++i) out[i] = buf[i];
+        for (uint256 i; i < len; ++i) {
+            out[i] = buf[i];
+        }
     }
 
     function _up(bytes32[] memory level) private pure returns (bytes32[] memory next) {

@@ -43,8 +43,9 @@ def collect_status(fc: Fedchain, task_ids: list[int]) -> dict[str, Any]:
                     "stake": fc.vault.stake_of(task_id, addr),
                     "datasetCommitment": _hex(m.dataset_commitment),
                     "lastRevealedRound": activity.revealed,
-                    "nonReveals": m.non_reveals,
+                    "absences": m.absences,
                     "disputesLost": m.disputes_lost,
+                    "faults": m.faults,
                     "suspended": activity.suspended,
                 }
             )
@@ -134,8 +135,9 @@ def _render(data: dict[str, Any]) -> None:
             "address",
             "stake",
             "last revealed",
-            "non-reveals",
+            "absences",
             "disputes lost",
+            "faults",
             "dataset commitment",
         ):
             members.add_column(col)
@@ -144,8 +146,9 @@ def _render(data: dict[str, Any]) -> None:
                 m["address"],
                 str(m["stake"]),
                 str(m["lastRevealedRound"]),
-                str(m["nonReveals"]),
+                str(m["absences"]),
                 str(m["disputesLost"]),
+                str(m["faults"]),
                 m["datasetCommitment"][:18] + "...",
             )
         console.print(members)

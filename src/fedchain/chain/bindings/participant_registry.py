@@ -23,8 +23,9 @@ from fedchain.exceptions import ContractCustomError
 class SlashKind(IntEnum):
     """Solidity enum ``SlashKind``."""
 
-    NON_REVEAL = 0
+    ABSENCE = 0
     DISPUTE_LOST = 1
+    FAULT = 2
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,9 @@ class Member:
     active: bool
     index: int
     joined_at: int
-    non_reveals: int
+    absences: int
     disputes_lost: int
+    faults: int
     dataset_commitment: bytes
     consent_ref: bytes
 
@@ -43,7 +45,14 @@ class Member:
     def from_abi(cls, raw: Any) -> Member:
         """Build from the tuple web3 returns."""
         return cls(
-            bool(raw[0]), int(raw[1]), int(raw[2]), int(raw[3]), int(raw[4]), bytes(raw[5]), bytes(raw[6])
+            bool(raw[0]),
+            int(raw[1]),
+            int(raw[2]),
+            int(raw[3]),
+            int(raw[4]),
+            int(raw[5]),
+            bytes(raw[6]),
+            bytes(raw[7]),
         )
 
     def to_abi(self) -> tuple[Any, ...]:
@@ -52,8 +61,9 @@ class Member:
             self.active,
             self.index,
             self.joined_at,
-            self.non_reveals,
+            self.absences,
             self.disputes_lost,
+            self.faults,
             self.dataset_commitment,
             self.consent_ref,
         )
@@ -121,8 +131,9 @@ class ReputationUpdatedEvent:
 
     task: int
     account: ChecksumAddress
-    non_reveals: int
+    absences: int
     disputes_lost: int
+    faults: int
     block_number: int
     transaction_hash: bytes
     log_index: int
@@ -134,8 +145,9 @@ class ReputationUpdatedEvent:
         return cls(
             task=int(args["task"]),
             account=ChecksumAddress(args["account"]),
-            non_reveals=int(args["nonReveals"]),
+            absences=int(args["absences"]),
             disputes_lost=int(args["disputesLost"]),
+            faults=int(args["faults"]),
             block_number=int(ev["blockNumber"]),
             transaction_hash=bytes(ev["transactionHash"]),
             log_index=int(ev["logIndex"]),
