@@ -58,7 +58,7 @@ def measure(n: int, cohort: int = 10) -> tuple[dict[str, int], dict[str, int]]:
 
         def one_round(silent: bool) -> None:
             fc.coordinator.open_round(task)
-            fc.coordinator.advance(task)  # draws the cohort seed from the opening block, as the aggregator does
+            fc.coordinator.advance(task)  # draws the cohort seed, as the aggregator does
             r = fc.coordinator.current_round(task)
             in_cohort = [m for m in world.members if fc.coordinator.is_in_cohort(task, r, m.address)]
             cohort_members = [

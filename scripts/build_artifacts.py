@@ -1,10 +1,11 @@
 """Compile contracts/ with forge and write the deployable artifacts the runtime uses.
 
 Writes ``src/fedchain/contracts/<Name>.json`` (``contractName``, ``abi``, ``bytecode``,
-``deployedBytecode``, ``linkReferences``) for every concrete contract in ``contracts/src/*.sol`` and every
-library it links to (the coordinator's logic libraries), and a ``manifest.json`` with
-the compiler settings and the sha256 of every source file. The runtime never needs a compiler;
-``tests/test_artifacts.py`` recompiles and fails when the committed artifacts differ from the sources.
+``deployedBytecode``, ``linkReferences``, ``deployedLinkReferences``) for every concrete contract in
+``contracts/src/*.sol`` and every library it links to (the coordinator's logic libraries), and a
+``manifest.json`` with the compiler settings and the sha256 of every source file. The runtime never needs a
+compiler; ``tests/test_artifacts.py`` recompiles and fails when the committed artifacts differ from the
+sources.
 
 Usage: ``python scripts/build_artifacts.py [--out-dir DIR]`` (``--out-dir`` writes elsewhere, for the test).
 """
@@ -81,6 +82,7 @@ def _artifact(forge_out: Path, source: Path, name: str, enums: dict[str, list[st
         "bytecode": data["bytecode"]["object"],
         "deployedBytecode": data["deployedBytecode"]["object"],
         "linkReferences": data["bytecode"].get("linkReferences", {}),
+        "deployedLinkReferences": data["deployedBytecode"].get("linkReferences", {}),
         "enums": referenced_enums(data["abi"], enums),
     }
 

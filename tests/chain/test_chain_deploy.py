@@ -70,10 +70,15 @@ def test_a_target_that_cannot_be_written_is_refused_before_anything(tmp_path: Pa
 def test_the_deployed_contracts_are_fedchains(deployed: tuple[EmbeddedBackend, Deployment]) -> None:
     chain, deployment = deployed
     check_contracts(chain.w3, deployment)
+    c = deployment.contracts
     coordinator = bytes(chain.w3.eth.get_code(deployment.address("Coordinator")))
-    assert coordinator != runtime_code("Coordinator")  # its immutables are filled in...
-    assert is_runtime_of(coordinator, "Coordinator")  # ...and only they differ
-    assert not is_runtime_of(coordinator, "ModelRegistry")
+    assert coordinator != runtime_code("Coordinator", c)  # its immutables are filled in...
+    assert is_runtime_of(coordinator, "Coordinator", c)  # ...and only they differ
+    assert not is_runtime_of(coordinator, "ModelRegistry", c)
+    # linked to other libraries, the same source is another contract
+    assert not is_runtime_of(coordinator, "Coordinator", c | {"TaskLogic": c["SettlementLogic"]})
+    with pytest.raises(DeploymentError, match=r"library \w+ is not deployed"):
+        runtime_code("Coordinator", {})
 
 
 def test_addresses_without_code_or_with_another_contract_are_refused(
@@ -89,6 +94,12 @@ def test_addresses_without_code_or_with_another_contract_are_refused(
         DeploymentError, match=r"StakeVault address .* holds another contract than fedchain's"
     ):
         check_contracts(chain.w3, Deployment(deployment.chain_id, 1, "x", swapped), "d.json")
+    libraries = c | {"TaskLogic": c["SettlementLogic"], "SettlementLogic": c["TaskLogic"]}
+    with pytest.raises(DeploymentError, match=r"Coordinator address .* holds another contract than"):
+        check_contracts(chain.w3, Deployment(deployment.chain_id, 1, "x", libraries), "d.json")
+    missing = {k: v for k, v in c.items() if k != "CoordinatorViews"}
+    with pytest.raises(DeploymentError, match="the deployment has no CoordinatorViews contract"):
+        check_contracts(chain.w3, Deployment(deployment.chain_id, 1, "x", missing), "d.json")
     token = c | {"FedToken": c["ConsentLedger"]}  # the token may be any contract (an existing ERC-20)
     check_contracts(chain.w3, Deployment(deployment.chain_id, 1, "x", token))
     path = tmp_path / "deployment.json"

@@ -17,7 +17,9 @@ from fedchain.storage import LocalDirectoryStore
 from fedchain.taskspec import TaskSpec
 
 PASSWORD = "cli federation password"
-DURATIONS = Durations(advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300)
+DURATIONS = Durations(
+    advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300, idle=0
+)
 CLIENTS = 3
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -56,8 +57,9 @@ def linked_libraries(artifact: dict[str, Any]) -> list[str]:
     return sorted(name for libraries in artifact.get("linkReferences", {}).values() for name in libraries)
 
 
-def link_bytecode(artifact: dict[str, Any], addresses: dict[str, str]) -> str:
-    """The artifact's creation bytecode with each linked library's address written at its offsets.
+def link_bytecode(artifact: dict[str, Any], addresses: Mapping[str, str], *, runtime: bool = False) -> str:
+    """The artifact's creation bytecode (or, with ``runtime``, its runtime code) with each linked library's
+    address written at its offsets.
 
     Raises
     ------
@@ -71,8 +73,9 @@ def link_bytecode(artifact: dict[str, Any], addresses: dict[str, str]) -> str:
     >>> link_bytecode(art, {"L": "0x" + "11" * 20})
     '0x60111111111111111111111111111111111111111100'
     """
-    code = str(artifact["bytecode"])
-    for libraries in artifact.get("linkReferences", {}).values():
+    code = str(artifact["deployedBytecode" if runtime else "bytecode"])
+    references = artifact.get("deployedLinkReferences" if runtime else "linkReferences", {})
+    for libraries in references.values():
         for name, places in libraries.items():
             if name not in addresses:
                 raise DeploymentError(f"library {name} is not deployed")
@@ -259,18 +262,27 @@ def check_target(path: Path) -> None:
         raise DeploymentError(f"cannot write the deployment file {path}: {parent} is not writable")
 
 
-def runtime_code(name: str) -> bytes:
-    """The runtime code of a committed contract artifact (immutables left as zeros, as solc emits them)."""
-    return bytes.fromhex(str(load_artifact(name)["deployedBytecode"]).removeprefix("0x"))
+def runtime_code(name: str, libraries: Mapping[str, str] | None = None) -> bytes:
+    """The runtime code of a committed contract artifact, linked to the ``libraries`` addresses (immutables
+    left as zeros, as solc emits them; a library's own address, which the EVM writes at deployment, too).
 
-
-def is_runtime_of(code: bytes, name: str) -> bool:
-    """Whether on-chain ``code`` is the runtime code of the committed contract ``name``.
-
-    solc's ``deployedBytecode`` holds zeros where the constructor writes immutables, so the code matches
-    when it has the same length and differs only at bytes that are zero in the artifact.
+    Raises
+    ------
+    DeploymentError
+        If the contract links a library that ``libraries`` has no address for.
     """
-    expected = runtime_code(name)
+    linked = link_bytecode(load_artifact(name), libraries or {}, runtime=True)
+    return bytes.fromhex(linked.removeprefix("0x"))
+
+
+def is_runtime_of(code: bytes, name: str, libraries: Mapping[str, str] | None = None) -> bool:
+    """Whether on-chain ``code`` is the runtime code of the committed ``name``, linked to ``libraries``.
+
+    solc's ``deployedBytecode`` holds zeros where the constructor writes immutables (and where a library's
+    call guard holds the library's address), so the code matches when it has the same length and differs
+    only at bytes that are zero in the artifact.
+    """
+    expected = runtime_code(name, libraries)
     return len(code) == len(expected) and all(a == b or b == 0 for a, b in zip(code, expected, strict=True))
 
 
@@ -279,8 +291,9 @@ def check_contracts(
 ) -> None:
     """Refuse a deployment whose addresses do not hold fedchain's contracts on the chain ``w3`` serves.
 
-    Every contract of :data:`CONTRACT_NAMES` must be present; each but the token must run exactly the
-    committed runtime code (the token may be any existing ERC-20, ``fedchain deploy --token``).
+    Every contract of :data:`CONTRACT_NAMES` and every library they link must be present; each but the token
+    must run exactly the committed runtime code, linked to the deployment's library addresses (the token may
+    be any existing ERC-20, ``fedchain deploy --token``).
 
     Raises
     ------
@@ -288,15 +301,17 @@ def check_contracts(
         Naming the contract and its address, if an address holds no code or another contract.
     """
     chain = deployment.chain_id
-    for name in CONTRACT_NAMES:
-        address = deployment.address(name)
+    libraries = sorted({lib for name in CONTRACT_NAMES for lib in linked_libraries(load_artifact(name))})
+    names = (*CONTRACT_NAMES, *libraries)
+    addresses = {name: deployment.address(name) for name in names}  # every name first: linking needs them all
+    for name, address in addresses.items():
         code = bytes(w3.eth.get_code(address))
         if not code:
             raise DeploymentError(
                 f"{source}: {name} address {address} holds no contract on chain {chain}: the file is not "
                 "a deployment on this node's chain (a reset devnet?); deploy again or pass the right file"
             )
-        if name != "FedToken" and not is_runtime_of(code, name):
+        if name != "FedToken" and not is_runtime_of(code, name, addresses):
             raise DeploymentError(
                 f"{source}: {name} address {address} holds another contract than fedchain's {name}: pass "
                 "the deployment file that `fedchain deploy` wrote for this chain"
