@@ -136,12 +136,20 @@ class Inputs:
     weights: list[int]
 
     @classmethod
-    def create(cls, n: int, d: int, clip: float, max_weight: int, seed: int = 7) -> Inputs:
+    def create(
+        cls, n: int, d: int, clip: float, max_weight: int, params: str = "bell", seed: int = 7
+    ) -> Inputs:
+        """``params``: ``"bell"`` for Bell et al.'s ``k = 2 ceil(log2 n)``, ``t = k / 2 + 1`` (what Flower's
+        examples use), ``"sized"`` for fedchain's defaults, sized from its default threat model."""
         rng = np.random.default_rng(seed)
-        k = default_degree(n)
+        if params == "bell":
+            k = default_degree(n)
+            t = default_threshold(k)
+        else:
+            k, t = SecAggConfig().resolve(n)
         updates = [rng.normal(0.0, 0.05, d).astype(np.float32) for _ in range(n)]
         weights = [int(w) for w in rng.integers(max(1, max_weight // 10), max_weight + 1, n)]
-        return cls(n, d, k, default_threshold(k), clip, max_weight, updates, weights)
+        return cls(n, d, k, t, clip, max_weight, updates, weights)
 
     def expected_mean(self, survivors: Sequence[int]) -> np.ndarray:
         """The float64 weighted mean of the survivors' clipped updates: what both should approximate."""
@@ -221,7 +229,7 @@ def fedchain_round(inputs: Inputs, dropout: float, rng: random.Random) -> RoundR
     n, length = inputs.n, inputs.d + 1
     members = list(range(n))
     qcfg = QuantizationConfig(clip=inputs.clip, value_bits=16, max_weight=inputs.max_weight)
-    scfg = SecAggConfig()  # Bell et al.'s defaults: the k and t printed
+    scfg = SecAggConfig(degree=inputs.k, threshold=inputs.t)  # the k and t printed, the same as Flower's
     bits = qcfg.modulus_bits(n)
     round_seed = os.urandom(32)
     noise = np.random.default_rng()
@@ -532,6 +540,7 @@ def report(
     dropouts: Sequence[float],
     runs: dict[tuple[str, float], list[RoundResult]],
     seconds: float,
+    params: str,
 ) -> None:
     qcfg = QuantizationConfig(clip=inputs.clip, value_bits=16, max_weight=inputs.max_weight)
     bits = qcfg.modulus_bits(inputs.n)
@@ -627,7 +636,7 @@ def report(
     k, t = inputs.k, inputs.t
     print("\n## What is compared\n")
     print(
-        f"* Neighbours: k = {k} (fedchain `SecAggConfig()` default); Flower `num_shares = {k + 1}`, which "
+        f"* Neighbours: k = {k} (`--params {params}`); Flower `num_shares = {k + 1}`, which "
         "counts the client itself (it keeps one share of its own secrets): the same "
         f"{k} other share holders. Ring graphs in both (fedchain seeded by the round seed, Flower by "
         "`random.shuffle`)."
@@ -658,8 +667,10 @@ def report(
     )
     print(
         "* Key agreement and share encryption. fedchain: X25519, HKDF, ChaCha20-Poly1305, Shamir over "
-        "GF(2**521 - 1) with a commitment per share. Flower: ECDH on SECP384R1 (PEM-encoded keys), "
-        "Fernet (AES-128-CBC + HMAC), PyCryptodome's Shamir over GF(2**128) per 16-byte chunk."
+        "secp256k1's scalar field with Feldman commitments (every received share is verified against its "
+        "dealer's polynomial, and so is every revealed share, by the aggregator). Flower: ECDH on "
+        "SECP384R1 (PEM-encoded keys), Fernet (AES-128-CBC + HMAC), PyCryptodome's Shamir over "
+        "GF(2**128) per 16-byte chunk."
     )
     print(
         "* Not timed, both sides: model distribution, training, transport, storage, and (fedchain) the "
@@ -716,17 +727,24 @@ def main() -> int:
     parser.add_argument("--dropouts", type=float, nargs="+", default=[0.0, 0.3])
     parser.add_argument("--clip", type=float, default=4.0)
     parser.add_argument("--max-weight", type=int, default=512)
+    parser.add_argument(
+        "--params",
+        choices=("bell", "sized"),
+        default="bell",
+        help="k and t: Bell et al.'s log-degree defaults (default), or fedchain's, sized by its threat model",
+    )
     args = parser.parse_args()
     n = args.n or (20 if args.quick else 100)
     d = args.d or (100_000 if args.quick else 1_000_000)
     repeats = args.repeats or (1 if args.quick else 3)
 
     _flower_quiet()
-    inputs = Inputs.create(n, d, args.clip, args.max_weight)
+    inputs = Inputs.create(n, d, args.clip, args.max_weight, args.params)
     rng = random.Random(2024)
     runs: dict[tuple[str, float], list[RoundResult]] = defaultdict(list)
     t0 = time.perf_counter()
-    warm = Inputs.create(min(n, 10), 1000, args.clip, args.max_weight)  # imports, first calls: not timed
+    # imports, first calls: not timed
+    warm = Inputs.create(min(n, 10), 1000, args.clip, args.max_weight, args.params)
     fedchain_round(warm, 0.0, rng)
     flower_round(warm, 0.0, rng, count_bytes=False)
     for repeat in range(repeats):
@@ -744,7 +762,7 @@ def main() -> int:
                     f"{time.perf_counter() - s0:.1f} s",
                     file=sys.stderr,
                 )
-    report(inputs, args.dropouts, runs, time.perf_counter() - t0)
+    report(inputs, args.dropouts, runs, time.perf_counter() - t0, args.params)
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from web3 import Web3
 
-from fedchain.chain.client import TERMINAL_PHASES, Fedchain
+from fedchain.chain.client import Fedchain
 from fedchain.cli._chain import open_chain
 from fedchain.cli._common import (
     DEFAULT_DEPLOYMENT,
@@ -33,6 +33,7 @@ from fedchain.cli._task import (
 )
 from fedchain.exceptions import AccountError, BackendError
 from fedchain.node import Aggregator
+from fedchain.node._clock import next_wakeup
 
 app = typer.Typer(
     name="aggregator", help="Run a task's aggregator.", no_args_is_help=True, add_completion=False,
@@ -53,17 +54,11 @@ def dev_clock_tick(w3: Web3, fc: Fedchain, task: int) -> list[str]:
     call fails with :class:`~fedchain.exceptions.BackendError`. Returns ``[]`` when there is no open round
     or its deadline has already passed.
     """
-    r = fc.coordinator.current_round(task)
-    if r == 0:
+    wakeup = next_wakeup(fc, task)
+    if wakeup is None:
         return []
-    rnd = fc.coordinator.round(task, r)
+    target, waited = wakeup
     now = int(w3.eth.get_block("latest")["timestamp"])
-    # An open phase waits for its deadline; an ended round for its idle gap (after which the next may open).
-    target = (
-        rnd.ended_at + fc.coordinator.task(task).durations.idle
-        if rnd.phase in TERMINAL_PHASES
-        else rnd.deadline
-    )
     if target <= now:
         return []
     seconds = target - now + 1
@@ -71,7 +66,7 @@ def dev_clock_tick(w3: Web3, fc: Fedchain, task: int) -> list[str]:
         response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
         if "error" in response:
             raise BackendError(f"--dev-clock needs a devnet (anvil): {method} failed: {response['error']}")
-    waited = "idle gap" if rnd.phase in TERMINAL_PHASES else f"{rnd.phase.name.lower()} deadline"
+    r = fc.coordinator.current_round(task)
     return [f"round {r}: dev clock moved {seconds} s past the {waited}"]
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from fedchain.chain import ChainBackend
 from fedchain.chain.bindings.coordinator import Phase
+from fedchain.node._clock import next_wakeup
 from fedchain.node.aggregator import Aggregator
 from fedchain.node.errors import NodeError
 from fedchain.node.participant import Participant
@@ -53,10 +54,10 @@ def run_rounds(
 ) -> SimLog:
     """Step every node round-robin until ``rounds`` more rounds are finalized and the participants are idle.
 
-    When a whole sweep changes nothing, the chain clock moves past the current phase's deadline
-    (``backend.advance_time``) on dev chains; on any other chain it waits in real time until the deadline has
-    passed (``sleep``, replaceable in tests). Once the target is reached the aggregator opens no new round.
-    ``on_action(label, action)`` is called as each action happens (live progress).
+    When a whole sweep changes nothing, the chain clock moves past the current phase's deadline, or past the
+    idle gap after an ended round (``backend.advance_time``) on dev chains; on any other chain it waits in
+    real time until then (``sleep``, replaceable in tests). Once the target is reached the aggregator opens
+    no new round. ``on_action(label, action)`` is called as each action happens (live progress).
 
     Raises
     ------
@@ -81,9 +82,8 @@ def run_rounds(
             log.finalized = _finalized(aggregator)
             return log
         if not progressed:
-            coordinator, task = aggregator.fc.coordinator, aggregator.task
-            r = coordinator.current_round(task)
-            deadline = coordinator.round(task, r).deadline if r else 0
+            wakeup = next_wakeup(aggregator.fc, aggregator.task)
+            deadline = wakeup[0] if wakeup else 0
             if backend.dev:
                 now = int(backend.w3.eth.get_block("latest")["timestamp"])
                 backend.advance_time(max(1, deadline - now + 1))
