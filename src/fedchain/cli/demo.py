@@ -107,7 +107,8 @@ def _print_result(result: FederationResult) -> None:
     for col in ("round", "accuracy", "loss", "txs", "gas", "seconds", "excluded"):
         table.add_column(col, justify="right")
     table.add_column("paid (FED)", justify="right")
-    paid_table = Table(title="Paid per round (FED), by contribution")
+    paid_by = "equal shares (secagg)" if result.config.mode == "secagg" else "by contribution"
+    paid_table = Table(title=f"Paid per round (FED), {paid_by}")
     paid_table.add_column("round", justify="right")
     for name in holders:
         paid_table.add_column(name.split()[0], justify="right")
