@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,6 +22,7 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 
 from fedchain._version import __version__
+from fedchain.chain._files import atomic_write_text
 from fedchain.exceptions import DeploymentError
 
 #: Contracts deployed by :func:`deploy_all`, in deployment order (the coordinator's linked libraries, deployed
@@ -184,21 +184,9 @@ class Deployment:
         path = Path(path)
         check_target(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            atomic_write_text(path, self.to_json() + "\n", mode=0o600)
         except OSError as exc:
             raise DeploymentError(f"cannot write the deployment file {path}: {exc.strerror}") from None
-        try:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(self.to_json() + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException as exc:
-            Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise DeploymentError(f"cannot write the deployment file {path}: {exc.strerror}") from None
-            raise
 
     @classmethod
     def load(cls, path: Path, *, chain_id: int | None = None) -> Deployment:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from fedchain.chain._files import atomic_write_text
 from fedchain.node.errors import NodeStateError
 
 STATE_KEYS = frozenset({"account", "identity", "rounds"})
@@ -70,23 +69,11 @@ class StateFile:
         NodeStateError
             If the file cannot be written; the previous document is then left as it was.
         """
+        text = json.dumps(self.data, sort_keys=True, indent=1)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+            atomic_write_text(self.path, text, mode=0o600)  # it holds salts and, until settled, mask secrets
         except OSError as exc:
             raise NodeStateError(f"cannot write node state {self.path}: {exc.strerror}") from exc
-        try:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(self.data, handle, sort_keys=True, indent=1)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException as exc:
-            Path(tmp).unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise NodeStateError(f"cannot write node state {self.path}: {exc.strerror}") from exc
-            raise
-        _fsync_directory(self.path.parent)
 
     def rounds(self) -> dict[str, Any]:
         """The per-round section (``{"<round>": {...}}``), created on first use."""
@@ -94,19 +81,6 @@ class StateFile:
         if not isinstance(section, dict):
             raise NodeStateError(f"node state {self.path}: 'rounds' is not an object")
         return section
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Persist the rename itself (POSIX); a no-op where directories cannot be opened."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _describe(identity: Any) -> str:
