@@ -41,7 +41,7 @@ from fedchain.fl.adapters import logistic_clients
 from fedchain.fl.strategies import FedAvg
 from fedchain.node import Aggregator, Participant, run_rounds
 from fedchain.storage import LocalDirectoryStore
-from fedchain.taskspec import SecAggSpec, TaskSpec, publish_task_spec
+from fedchain.taskspec import DEFAULT_MAX_EXAMPLES, SecAggSpec, TaskSpec, publish_task_spec
 
 # -- the federation of tests/node/node_federation.py, copied (benchmarks do not import tests) ----------------
 
@@ -92,6 +92,7 @@ def build_federation(backend: ChainBackend, tmp: Path, members: int, secagg: Sec
         reward_pool=4 * PER_ROUND, reward_per_round=PER_ROUND, required_stake=STAKE, aggregator_bond=BOND,
         non_reveal_slash=STAKE // 2, dispute_slash=STAKE // 2, cohort_size=members, min_revealers=1,
         max_rounds=0, mode=mode, aggregator=keys[0].address, durations=durations, skip_slash=STAKE // 10,
+        max_examples=DEFAULT_MAX_EXAMPLES,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, params.reward_pool)
     task = owner.coordinator.events_in_receipt(owner.coordinator.create_task(params), "TaskCreated")[0].task

@@ -164,11 +164,16 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         if (a.committed != r) revert CoordinatorNotEligible(taskId, roundNumber, msg.sender);
         if (a.revealed == r) revert CoordinatorAlreadyActed(taskId, roundNumber, msg.sender);
         if (
-            keccak256(abi.encode(taskId, roundNumber, msg.sender, updateHash, salt))
+            keccak256(abi.encode(taskId, roundNumber, msg.sender, updateHash, numExamples, salt))
                 != _state.commitments[taskId][msg.sender]
         ) revert CoordinatorCommitmentMismatch(taskId, roundNumber, msg.sender);
+        // [SecAgg] the weight travels inside the masked vector: the public count is 0.
+        uint256 cap = rd.s.mode == Mode.SecAgg ? 0 : _state.tasks[taskId].maxExamples;
+        if (cap == 0 ? numExamples != 0 : numExamples == 0 || numExamples > cap) {
+            revert CoordinatorExamplesOutOfRange(taskId, roundNumber, numExamples, cap);
+        }
         a.revealed = r;
-        bytes32 digest = keccak256(abi.encode(rd.revealDigest, msg.sender, updateHash));
+        bytes32 digest = keccak256(abi.encode(rd.revealDigest, msg.sender, updateHash, numExamples));
         rd.revealDigest = digest;
         emit UpdateRevealed(taskId, roundNumber, msg.sender, updateHash, numExamples, locator, digest);
         E.acted(_state, taskId, roundNumber, rd);
@@ -369,12 +374,15 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
     }
 
     /// @inheritdoc ICoordinator
-    function computeCommitment(uint256 taskId, uint256 roundNumber, address member, bytes32 updateHash, bytes32 salt)
-        external
-        pure
-        returns (bytes32)
-    {
-        return keccak256(abi.encode(taskId, roundNumber, member, updateHash, salt));
+    function computeCommitment(
+        uint256 taskId,
+        uint256 roundNumber,
+        address member,
+        bytes32 updateHash,
+        uint256 numExamples,
+        bytes32 salt
+    ) external pure returns (bytes32) {
+        return keccak256(abi.encode(taskId, roundNumber, member, updateHash, numExamples, salt));
     }
 
     /// @inheritdoc ICoordinator

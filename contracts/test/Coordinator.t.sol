@@ -660,7 +660,7 @@ contract CoordinatorTest is CoordinatorBase {
         uint256 id = _setupTask(PLAIN, 3, 3, 1);
         uint256 r = _open(id);
         address m = _member(0);
-        bytes32 c = coord.computeCommitment(id, r, m, _update(m, r), _salt(m, r));
+        bytes32 c = coord.computeCommitment(id, r, m, _update(m, r), EXAMPLES, _salt(m, r));
         vm.expectEmit(address(coord));
         emit ICoordinator.UpdateCommitted(id, r, m, c);
         vm.prank(m);
@@ -754,20 +754,20 @@ contract CoordinatorTest is CoordinatorBase {
         uint256 r = _open(id);
         _commit(id, r, _member(0));
         _commit(id, r, _member(1));
-        bytes32 d1 = keccak256(abi.encode(keccak256(abi.encode(id, r)), _member(1), _update(_member(1), r)));
+        bytes32 d1 = keccak256(abi.encode(keccak256(abi.encode(id, r)), _member(1), _update(_member(1), r), EXAMPLES));
         vm.expectEmit(address(coord));
         emit ICoordinator.UpdateRevealed(
             id,
             r,
             _member(1),
             _update(_member(1), r),
-            100,
+            EXAMPLES,
             "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi",
             d1
         );
         _reveal(id, r, _member(1));
         _reveal(id, r, _member(0));
-        bytes32 d2 = keccak256(abi.encode(d1, _member(0), _update(_member(0), r)));
+        bytes32 d2 = keccak256(abi.encode(d1, _member(0), _update(_member(0), r), EXAMPLES));
         ICoordinator.Round memory rd = coord.round(id, r);
         assertEq(rd.revealDigest, d2);
         assertEq(rd.revealers, 2);
@@ -1723,8 +1723,10 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(uint256(coord.advance(id)), uint256(ICoordinator.Phase.None));
         assertEq(coord.rewardLeaf(stranger, 7), Merkle.leaf(stranger, 7));
         assertEq(
-            coord.computeCommitment(1, 2, stranger, bytes32(uint256(3)), bytes32(uint256(4))),
-            keccak256(abi.encode(uint256(1), uint256(2), stranger, bytes32(uint256(3)), bytes32(uint256(4))))
+            coord.computeCommitment(1, 2, stranger, bytes32(uint256(3)), 5, bytes32(uint256(4))),
+            keccak256(
+                abi.encode(uint256(1), uint256(2), stranger, bytes32(uint256(3)), uint256(5), bytes32(uint256(4)))
+            )
         );
         assertEq(coord.commitmentOf(id, 0, _member(0)), bytes32(0));
         assertEq(address(coord.vault()), address(vault));
@@ -1743,7 +1745,7 @@ contract CoordinatorTest is CoordinatorBase {
         uint256 id = _setupTask(PLAIN, 1, 1, 1);
         uint256 r = _open(id);
         address m = _member(0);
-        bytes32 c = coord.computeCommitment(id, r, m, updateHash, salt);
+        bytes32 c = coord.computeCommitment(id, r, m, updateHash, 1, salt);
         vm.prank(m);
         coord.commit(id, r, c);
         _assertRevert(

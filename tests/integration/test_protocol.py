@@ -32,8 +32,8 @@ def test_deploy_wires_coordinator_and_renounces_admin(world: World, tmp_path) ->
 def test_python_hashes_match_the_contract(world: World) -> None:
     m = world.members[0]
     update, salt = h("update"), h("salt")
-    assert commitment(world.task, 7, m.address, update, salt) == m.coordinator.compute_commitment(
-        world.task, 7, m.address, update, salt
+    assert commitment(world.task, 7, m.address, update, 42, salt) == m.coordinator.compute_commitment(
+        world.task, 7, m.address, update, 42, salt
     )
     assert leaf_hash(m.address, 123) == m.coordinator.reward_leaf(m.address, 123)
 

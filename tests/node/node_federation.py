@@ -21,7 +21,7 @@ from fedchain.fl.strategies import FedAvg, Params, Strategy
 from fedchain.fl.typing import Metrics, from_named
 from fedchain.node import Aggregator, Participant
 from fedchain.storage import LocalDirectoryStore
-from fedchain.taskspec import SecAggSpec, TaskSpec, publish_task_spec
+from fedchain.taskspec import DEFAULT_MAX_EXAMPLES, SecAggSpec, TaskSpec, publish_task_spec
 
 TOKEN = 10**18
 STAKE = 10 * TOKEN
@@ -119,6 +119,7 @@ def build_federation(
         non_reveal_slash=STAKE // 2, dispute_slash=STAKE // 2, skip_slash=STAKE // 10,
         cohort_size=len(clients), min_revealers=1,
         max_rounds=0, mode=mode, aggregator=keys[0].address, durations=durations,
+        max_examples=DEFAULT_MAX_EXAMPLES,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, params.reward_pool)
     task = owner.coordinator.events_in_receipt(owner.coordinator.create_task(params), "TaskCreated")[0].task

@@ -19,6 +19,7 @@ from node_federation import Federation, build_federation
 from fedchain import codec
 from fedchain.chain import ChainBackend
 from fedchain.chain.bindings.coordinator import ExclusionReason, Phase, UpdateRevealedEvent
+from fedchain.chain.bindings.errors import CoordinatorExamplesOutOfRange
 from fedchain.fl.strategies import FedAvg, Params
 from fedchain.node import (
     NodeError,
@@ -50,10 +51,23 @@ class BeyondTheBound(Participant):
 
 
 def _with_examples(count: int) -> type[Participant]:
+    """Commits to ``count`` examples, whatever the task's cap (the coordinator refuses the reveal)."""
+
     class Claims(Participant):
+        refused: CoordinatorExamplesOutOfRange | None = None
+
+        def _weight(self) -> int:
+            return count
+
+        def step(self) -> list[str]:
+            return [] if self.refused else super().step()  # refused once, it gives up
+
         def _reveal(self, r: int) -> str:
-            self.num_examples = count
-            return super()._reveal(r)
+            try:
+                return super()._reveal(r)
+            except CoordinatorExamplesOutOfRange as exc:
+                self.refused = exc
+                return f"round {r}: reveal refused"
 
     return Claims
 
@@ -69,10 +83,16 @@ def test_huge_values_and_example_counts_are_excluded_and_the_round_finalizes(
     participants += [f.participant(i) for i in range(len(hostile), 6)]
     log = run_rounds(f.aggregator(), participants, backend, rounds=1)
     assert log.finalized == [1]
-    record = read_round_record(f.store, f.owner.coordinator.round(f.task, 1).metrics_hash)
+    rnd = f.owner.coordinator.round(f.task, 1)
+    record = read_round_record(f.store, rnd.metrics_hash)
     assert {(e["member"], e["reason"]) for e in record["excluded"]} == {
-        (p.fc.address, ExclusionReason.OUT_OF_RANGE.name) for p in participants[:4]
+        (p.fc.address, ExclusionReason.OUT_OF_RANGE.name) for p in participants[:2]
     }
+    # Example counts are committed and capped on-chain: a count beyond the cap (or 0) cannot be revealed.
+    assert rnd.revealers == 4
+    for p in participants[2:4]:
+        assert f.owner.coordinator.member_activity(f.task, p.fc.address).revealed == 0
+        assert getattr(p, "refused") is not None  # noqa: B009 (the class is built per count)
     assert {i["member"] for i in record["included"]} == {p.fc.address for p in participants[4:]}
     assert f.accuracy(1) > f.accuracy(0)  # the honest update moved the model, the hostile ones did not
     assert verify_task(f.owner, f.store, f.spec, FedAvg, f.task).ok

@@ -25,6 +25,7 @@ library CoordinatorStorage {
         // slot 1
         address aggregator;
         uint32 cohortSize;
+        uint32 maxExamples;
         // slot 2
         bytes32 specHash;
         // slot 3

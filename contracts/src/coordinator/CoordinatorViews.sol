@@ -33,6 +33,7 @@ library CoordinatorViews {
         out.skipSlash = t.skipSlash;
         out.bondDeposit = t.bondDeposit;
         out.durations = ICoordinator.Durations(tm[1], tm[2], tm[3], tm[4], tm[5], tm[6], tm[7], tm[8]);
+        out.maxExamples = t.maxExamples;
     }
 
     /// @notice See `ICoordinator.round`.

@@ -36,6 +36,7 @@ library TaskLogic {
         t.maxRounds = p.maxRounds;
         t.aggregator = p.aggregator;
         t.cohortSize = p.cohortSize;
+        t.maxExamples = p.maxExamples;
         t.specHash = p.specHash;
         t.requiredStake = uint128(p.requiredStake);
         t.rewardPerRound = uint128(p.rewardPerRound);
@@ -316,6 +317,7 @@ library TaskLogic {
         if (d.commit == 0 || d.reveal == 0 || d.aggregate == 0 || d.challenge == 0) return 14;
         if (p.mode == ICoordinator.Mode.SecAgg && (d.advertise == 0 || d.share == 0 || d.unmask == 0)) return 14;
         if (p.skipSlash > type(uint128).max) return 15;
+        if (p.maxExamples == 0) return 16;
         return type(uint256).max;
     }
 }

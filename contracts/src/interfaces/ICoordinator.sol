@@ -49,7 +49,9 @@ interface ICoordinator {
         HashMismatch,
         MissingBlob,
         OutOfRange,
-        BadShares
+        BadShares,
+        NormBound,
+        Duplicate
     }
 
     /// @notice Seconds per timed phase. Each phase's deadline is set when it begins. `idle`: after a round ends,
@@ -67,8 +69,9 @@ interface ICoordinator {
 
     /// @notice Arguments of `createTask`.
     /// @dev Amounts must fit in 128 bits (`rewardPerRound` in 120 bits). `requiredStake > 0`, `cohortSize > 0`,
-    /// `minRevealers <= cohortSize`, `aggregator != 0`, `initialModelHash != 0`, and every duration used by `mode`
-    /// must be > 0.
+    /// `minRevealers <= cohortSize`, `aggregator != 0`, `initialModelHash != 0`, `maxExamples > 0` (the largest
+    /// example count, i.e. FedAvg and reward weight, one member may commit to for one update), and every duration
+    /// used by `mode` must be > 0.
     struct TaskParams {
         bytes32 specHash;
         bytes32 initialModelHash;
@@ -86,6 +89,7 @@ interface ICoordinator {
         address aggregator;
         Durations durations;
         uint256 skipSlash;
+        uint32 maxExamples;
     }
 
     /// @notice A task as returned by `task(id)`.
@@ -109,6 +113,7 @@ interface ICoordinator {
         uint256 skipSlash;
         uint256 bondDeposit;
         Durations durations;
+        uint32 maxExamples;
     }
 
     /// @notice What the aggregator submits.
@@ -136,8 +141,8 @@ interface ICoordinator {
     /// round))`, drawn in a later block than `openRound` (zero while it cannot be drawn yet); [SecAgg]
     /// `graphSeed = keccak256(abi.encode(blockhash(graphBlock), seed))`, `graphBlock` being the block in which
     /// the advertise phase closed (zero until then, and while it cannot be drawn). `revealDigest` starts at
-    /// `keccak256(abi.encode(task, round))` and becomes `keccak256(abi.encode(prev, member, updateHash))` at each
-    /// reveal. `baseModelHash` is the model head when the round opened. `endedAt` is when the round ended (0
+    /// `keccak256(abi.encode(task, round))` and becomes `keccak256(abi.encode(prev, member, updateHash,
+    /// numExamples))` at each reveal. `baseModelHash` is the model head when the round opened. `endedAt` is when the round ended (0
     /// while in progress). `bond` is the aggregator's bond locked in the round (0 once settled).
     struct Round {
         Phase phase;
@@ -330,10 +335,9 @@ interface ICoordinator {
     /// @param round Round.
     /// @param member Member.
     /// @param updateHash Update hash.
-    /// @param numExamples Training examples claimed.
+    /// @param numExamples Training examples, committed with the update (`1 <= numExamples <= maxExamples`).
     /// @param locator Update locator.
-    /// @param revealDigest Running
-    /// digest after this reveal.
+    /// @param revealDigest Running digest after this reveal.
     event UpdateRevealed(
         uint256 indexed task,
         uint256 indexed round,
@@ -613,6 +617,13 @@ interface ICoordinator {
     /// @param account Member.
     error CoordinatorCommitmentMismatch(uint256 task, uint256 round, address account);
 
+    /// @notice A revealed example count is 0 or above the task's `maxExamples` ([SecAgg]: is not 0).
+    /// @param task Task id.
+    /// @param round Round.
+    /// @param numExamples The count.
+    /// @param maxExamples The task's cap.
+    error CoordinatorExamplesOutOfRange(uint256 task, uint256 round, uint256 numExamples, uint256 maxExamples);
+
     /// @notice A slash is pending against the member (it left `round` early, voted on the losing side, or was
     /// excluded for a fault in it); it must be slashed before it may act again or leave.
     /// @param task Task id.
@@ -742,19 +753,22 @@ interface ICoordinator {
     /// @param locator Blob locator.
     function shareKeys(uint256 taskId, uint256 roundNumber, bytes32 sharesHash, string calldata locator) external;
 
-    /// @notice Commits to an update: `commitment = keccak256(abi.encode(task, round, member, updateHash, salt))`.
-    /// Cohort members (SecAgg: those that shared).
+    /// @notice Commits to an update and its weight: `commitment = keccak256(abi.encode(task, round, member,
+    /// updateHash, numExamples, salt))`. Cohort members (SecAgg: those that shared).
     /// @param taskId Task id.
     /// @param roundNumber Round.
     /// @param commitment Non-zero commitment.
     function commit(uint256 taskId, uint256 roundNumber, bytes32 commitment) external;
 
-    /// @notice Reveals the committed update. The caller must have committed and the values must match.
+    /// @notice Reveals the committed update. The caller must have committed and the values must match; the
+    /// example count is part of the commitment (so it cannot follow the other reveals) and within the task's
+    /// `maxExamples` (`CoordinatorExamplesOutOfRange`); [SecAgg] it is 0 (the weight is inside the masked
+    /// vector).
     /// @param taskId Task id.
     /// @param roundNumber Round.
     /// @param updateHash Update hash.
     /// @param salt Salt.
-    /// @param numExamples Training examples (reported, not verified on-chain).
+    /// @param numExamples Training examples, as committed (the update's FedAvg and reward weight).
     /// @param locator Update locator.
     function reveal(
         uint256 taskId,
@@ -940,17 +954,22 @@ interface ICoordinator {
     /// @return True if claimed.
     function isClaimed(uint256 taskId, uint256 roundNumber, address account) external view returns (bool);
 
-    /// @notice `keccak256(abi.encode(taskId, roundNumber, member, updateHash, salt))`.
+    /// @notice `keccak256(abi.encode(taskId, roundNumber, member, updateHash, numExamples, salt))`.
     /// @param taskId Task id.
     /// @param roundNumber Round.
     /// @param member Member.
     /// @param updateHash Update hash.
+    /// @param numExamples Example count.
     /// @param salt Salt.
     /// @return The commitment.
-    function computeCommitment(uint256 taskId, uint256 roundNumber, address member, bytes32 updateHash, bytes32 salt)
-        external
-        pure
-        returns (bytes32);
+    function computeCommitment(
+        uint256 taskId,
+        uint256 roundNumber,
+        address member,
+        bytes32 updateHash,
+        uint256 numExamples,
+        bytes32 salt
+    ) external pure returns (bytes32);
 
     /// @notice The rewards Merkle leaf `keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`.
     /// @param account Account.

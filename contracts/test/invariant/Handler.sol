@@ -165,6 +165,11 @@ contract Handler {
         act(taskSel, seed);
     }
 
+    /// @dev 10 examples per update, 0 in SecAgg mode (the weight is inside the masked vector).
+    function _examples(uint256 id) internal view returns (uint256) {
+        return coord.task(id).mode == ICoordinator.Mode.SecAgg ? 0 : 10;
+    }
+
     function _step(uint256 id, uint256 r, address a, bool honest) internal {
         ICoordinator.Phase p = coord.currentPhase(id);
         vm.startPrank(a);
@@ -179,13 +184,13 @@ contract Handler {
                 _calls[keccak256("share")]++;
             } catch {}
         } else if (p == ICoordinator.Phase.Commit) {
-            bytes32 c = keccak256(abi.encode(id, r, a, _update(a, r), _salt(a, r)));
+            bytes32 c = keccak256(abi.encode(id, r, a, _update(a, r), _examples(id), _salt(a, r)));
             try coord.commit(id, r, c) {
                 _calls[keccak256("commit")]++;
             } catch {}
         } else if (p == ICoordinator.Phase.Reveal) {
             bytes32 u = honest ? _update(a, r) : keccak256("lie");
-            try coord.reveal(id, r, u, _salt(a, r), 10, "x") {
+            try coord.reveal(id, r, u, _salt(a, r), _examples(id), "x") {
                 _calls[keccak256("reveal")]++;
             } catch {}
         } else if (p == ICoordinator.Phase.Unmask) {

@@ -36,6 +36,8 @@ abstract contract Fixture is Test {
     /// @dev What `_createTask` has the aggregator deposit as its standing bond: enough for many rounds.
     uint256 internal constant DEPOSIT = 20 * BOND;
     uint32 internal constant T = 1 hours;
+    uint32 internal constant MAX_EXAMPLES = 1_000_000;
+    uint256 internal constant EXAMPLES = 100;
 
     bytes32 internal constant SPEC = keccak256("spec");
     bytes32 internal constant MODEL0 = keccak256("model-0");
@@ -82,6 +84,7 @@ abstract contract Fixture is Test {
         p.aggregator = aggregator;
         p.durations = ICoordinator.Durations(T, T, T, T, T, T, T, 0);
         p.skipSlash = SKIP_SLASH;
+        p.maxExamples = MAX_EXAMPLES;
     }
 
     /// @dev Creates the task and has the aggregator deposit `DEPOSIT` as its standing bond.
@@ -152,20 +155,26 @@ abstract contract Fixture is Test {
         return keccak256(abi.encode("salt", m, r));
     }
 
+    /// @dev The example count a member commits to: `EXAMPLES`, or 0 in SecAgg mode (the weight is masked).
+    function _examples(uint256 taskId) internal view returns (uint256) {
+        return coord.task(taskId).mode == ICoordinator.Mode.SecAgg ? 0 : EXAMPLES;
+    }
+
     function _commit(uint256 taskId, uint256 r, address m) internal {
-        bytes32 commitment = keccak256(abi.encode(taskId, r, m, _update(m, r), _salt(m, r)));
+        bytes32 commitment = keccak256(abi.encode(taskId, r, m, _update(m, r), _examples(taskId), _salt(m, r)));
         vm.prank(m);
         coord.commit(taskId, r, commitment);
     }
 
     function _reveal(uint256 taskId, uint256 r, address m) internal {
+        uint256 examples = _examples(taskId); // read before the prank, which applies to the next call only
         vm.prank(m);
         coord.reveal(
             taskId,
             r,
             _update(m, r),
             _salt(m, r),
-            100,
+            examples,
             "ipfs://bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
         );
     }

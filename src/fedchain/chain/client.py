@@ -60,12 +60,17 @@ TERMINAL_PHASES = frozenset({Phase.FINALIZED, Phase.REJECTED, Phase.ABORTED, Pha
 """Phases a round never leaves."""
 
 
-def commitment(task: int, round_number: int, member: str, update_hash: bytes, salt: bytes) -> bytes:
-    """``keccak256(abi.encode(task, round, member, updateHash, salt))``, as the coordinator checks it."""
+def commitment(
+    task: int, round_number: int, member: str, update_hash: bytes, num_examples: int, salt: bytes
+) -> bytes:
+    """``keccak256(abi.encode(task, round, member, updateHash, numExamples, salt))``, as the coordinator checks
+    it: the example count (the update's weight) is committed with the update, so a member that reveals last
+    cannot choose it after seeing the others."""
     if len(update_hash) != 32 or len(salt) != 32:
         raise ConfigError("update hash and salt must be 32 bytes each")
-    types = ["uint256", "uint256", "address", "bytes32", "bytes32"]
-    return keccak(encode(types, [task, round_number, to_checksum_address(member), update_hash, salt]))
+    types = ["uint256", "uint256", "address", "bytes32", "uint256", "bytes32"]
+    values = [task, round_number, to_checksum_address(member), update_hash, num_examples, salt]
+    return keccak(encode(types, values))
 
 
 def initial_reveal_digest(task: int, round_number: int) -> bytes:
@@ -74,11 +79,11 @@ def initial_reveal_digest(task: int, round_number: int) -> bytes:
     return keccak(encode(["uint256", "uint256"], [task, round_number]))
 
 
-def next_reveal_digest(previous: bytes, member: str, update_hash: bytes) -> bytes:
-    """One step of the round's running reveal digest: ``keccak256(abi.encode(prev, member, updateHash))``."""
-    return keccak(
-        encode(["bytes32", "address", "bytes32"], [previous, to_checksum_address(member), update_hash])
-    )
+def next_reveal_digest(previous: bytes, member: str, update_hash: bytes, num_examples: int) -> bytes:
+    """One step of the round's running reveal digest: ``keccak256(abi.encode(prev, member, updateHash,
+    numExamples))``."""
+    types = ["bytes32", "address", "bytes32", "uint256"]
+    return keccak(encode(types, [previous, to_checksum_address(member), update_hash, num_examples]))
 
 
 def deploy_all(

@@ -423,6 +423,7 @@ def create_plain_task(
         aggregator_bond=bond, non_reveal_slash=stake // 2, dispute_slash=stake // 2, cohort_size=cohort,
         min_revealers=min_revealers, max_rounds=max_rounds, mode=Mode.PLAIN,
         aggregator=aggregator, durations=durations, skip_slash=stake // 10,
+        max_examples=task_spec.bounds.max_examples,
     )  # fmt: skip
     if fc.token.allowance(fc.address, fc.vault.address) < reward_pool:
         fc.token.approve(fc.vault.address, reward_pool)

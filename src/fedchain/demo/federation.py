@@ -228,6 +228,7 @@ def _run(
         dispute_slash=config.stake // 2, cohort_size=len(clients),
         min_revealers=min(min_revealers, len(clients)), max_rounds=0, mode=MODES[config.mode],
         aggregator=agg_key.address, durations=durations, skip_slash=config.stake // 10,
+        max_examples=task_spec.bounds.max_examples,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, pool, phase="create_task")
     receipt = owner.coordinator.create_task(params)

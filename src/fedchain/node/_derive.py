@@ -289,7 +289,7 @@ def _reveal_digest(fc: Fedchain, task: int, round_number: int) -> tuple[list[Upd
     events = revealed_events(fc, task, round_number)
     digest = initial_reveal_digest(task, round_number)
     for event in events:
-        digest = next_reveal_digest(digest, event.member, event.update_hash)
+        digest = next_reveal_digest(digest, event.member, event.update_hash, event.num_examples)
     if rnd.revealers and digest != rnd.reveal_digest:
         raise VerificationError("the reveal events do not reproduce the on-chain reveal digest")
     return events, digest

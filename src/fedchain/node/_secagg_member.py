@@ -120,7 +120,7 @@ def _commit(p: Participant, r: int, rnd: Round) -> str:
         p.state.save()  # before the commit: a restart reveals this very vector
     ref = ContentRef.from_dict(saved["update"])
     salt = bytes.fromhex(saved["salt"])
-    p.fc.coordinator.commit(p.task, r, commitment(p.task, r, p.fc.address, ref.sha256, salt))
+    p.fc.coordinator.commit(p.task, r, commitment(p.task, r, p.fc.address, ref.sha256, 0, salt))
     return f"round {r}: committed a masked update {ref.digest_hex[:16]}"
 
 

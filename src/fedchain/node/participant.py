@@ -184,13 +184,22 @@ class Participant:
         saved = self.state.rounds().get(str(r))
         if saved is None:
             ref = self._train(r, rnd)
-            saved = {"salt": self.salt_source(32).hex(), "update": ref.to_dict()}
+            examples = self._weight()
+            saved = {"salt": self.salt_source(32).hex(), "update": ref.to_dict(), "numExamples": examples}
             self.state.rounds()[str(r)] = saved
             self.state.save()  # before the commit: a crash after it can still reveal
         ref = ContentRef.from_dict(saved["update"])
         salt = bytes.fromhex(saved["salt"])
-        self.fc.coordinator.commit(self.task, r, commitment(self.task, r, self.fc.address, ref.sha256, salt))
-        return f"round {r}: committed update {ref.digest_hex[:16]}"
+        examples = int(saved["numExamples"])
+        c = commitment(self.task, r, self.fc.address, ref.sha256, examples, salt)
+        self.fc.coordinator.commit(self.task, r, c)
+        capped = f", capped from {self.num_examples} by the task" if examples < self.num_examples else ""
+        return f"round {r}: committed update {ref.digest_hex[:16]} ({examples} examples{capped})"
+
+    def _weight(self) -> int:
+        """The example count to commit: the client's, capped at the task's ``maxExamples`` (the coordinator
+        refuses more; the task owner chose the cap as the largest weight one update may carry)."""
+        return min(self.num_examples, self.fc.coordinator.task(self.task).max_examples)
 
     def _train(self, r: int, rnd: Round) -> ContentRef:
         head = self.fc.models.head(self.task)
@@ -211,7 +220,7 @@ class Participant:
             raise NodeStateError(f"committed in round {r} but the state file holds no salt for it")
         ref = ContentRef.from_dict(saved["update"])
         salt = bytes.fromhex(saved["salt"])
-        examples = int(saved.get("numExamples", self.num_examples))  # secagg: 0, the weight is inside
+        examples = int(saved["numExamples"])  # secagg: 0, the weight is inside the masked vector
         self.fc.coordinator.reveal(self.task, r, ref.sha256, salt, examples, ref.locator)
         if saved.get("secagg"):
             return f"round {r}: revealed its masked update"

@@ -9,11 +9,14 @@ from fedchain.chain import ChainBackend, GasLedger, Transactor
 from fedchain.chain.bindings.coordinator import Aggregate, Durations, Mode, TaskParams
 from fedchain.chain.client import Fedchain, commitment, deploy_all, initial_reveal_digest, next_reveal_digest
 from fedchain.incentives import RewardTree
+from fedchain.taskspec import DEFAULT_MAX_EXAMPLES
 
 TOKEN = 10**18
 STAKE = 10 * TOKEN
 BOND = 5 * TOKEN
 PER_ROUND = 90 * TOKEN
+EXAMPLES = 100
+"""What every member of the world commits to (its weight)."""
 DURATIONS = Durations(
     advertise=0, share=0, commit=600, reveal=600, unmask=0, aggregate=600, challenge=300, idle=0
 )
@@ -62,6 +65,7 @@ class World:
             mode=Mode.PLAIN,
             aggregator=keys[0].address,
             durations=DURATIONS,
+            max_examples=DEFAULT_MAX_EXAMPLES,
         )
         owner.token.approve(owner.vault.address, params.reward_pool)
         receipt = owner.coordinator.create_task(params)
@@ -97,18 +101,18 @@ class World:
 
     def commit(self, party: Fedchain, r: int) -> None:
         salt = os.urandom(32)
-        c = commitment(self.task, r, party.address, self.update_hash(party, r), salt)
+        c = commitment(self.task, r, party.address, self.update_hash(party, r), EXAMPLES, salt)
         party.coordinator.commit(self.task, r, c)
         self.salts[party.address] = salt  # only once the commitment is on-chain
 
-    def reveal(self, party: Fedchain, r: int, examples: int = 100) -> None:
+    def reveal(self, party: Fedchain, r: int) -> None:
         salt = self.salts[party.address]
-        party.coordinator.reveal(self.task, r, self.update_hash(party, r), salt, examples, "loc")
+        party.coordinator.reveal(self.task, r, self.update_hash(party, r), salt, EXAMPLES, "loc")
 
     def submit(self, r: int, revealers: list[Fedchain]) -> RewardTree:
         digest = initial_reveal_digest(self.task, r)
         for p in revealers:
-            digest = next_reveal_digest(digest, p.address, self.update_hash(p, r))
+            digest = next_reveal_digest(digest, p.address, self.update_hash(p, r), EXAMPLES)
         share = PER_ROUND // len(revealers)
         tree = RewardTree.build([(p.address, share) for p in revealers])
         self.aggregator.token.approve(self.aggregator.vault.address, BOND)

@@ -22,6 +22,7 @@ from fedchain.chain.bindings.errors import (
     CoordinatorConsentInvalid,
     CoordinatorConsentStillValid,
     CoordinatorDigestMismatch,
+    CoordinatorExamplesOutOfRange,
     CoordinatorIdleGap,
     CoordinatorInvalidKey,
     CoordinatorInvalidParams,
@@ -62,6 +63,8 @@ class ExclusionReason(IntEnum):
     MISSING_BLOB = 4
     OUT_OF_RANGE = 5
     BAD_SHARES = 6
+    NORM_BOUND = 7
+    DUPLICATE = 8
 
 
 class Mode(IntEnum):
@@ -110,6 +113,7 @@ class TaskParams:
     aggregator: ChecksumAddress
     durations: Durations
     skip_slash: int
+    max_examples: int
 
     @classmethod
     def from_abi(cls, raw: Any) -> TaskParams:
@@ -131,6 +135,7 @@ class TaskParams:
             ChecksumAddress(raw[13]),
             Durations.from_abi(raw[14]),
             int(raw[15]),
+            int(raw[16]),
         )
 
     def to_abi(self) -> tuple[Any, ...]:
@@ -152,6 +157,7 @@ class TaskParams:
             self.aggregator,
             self.durations.to_abi(),
             self.skip_slash,
+            self.max_examples,
         )
 
 
@@ -408,6 +414,7 @@ class Task:
     skip_slash: int
     bond_deposit: int
     durations: Durations
+    max_examples: int
 
     @classmethod
     def from_abi(cls, raw: Any) -> Task:
@@ -430,6 +437,7 @@ class Task:
             int(raw[14]),
             int(raw[15]),
             Durations.from_abi(raw[16]),
+            int(raw[17]),
         )
 
     def to_abi(self) -> tuple[Any, ...]:
@@ -452,6 +460,7 @@ class Task:
             self.skip_slash,
             self.bond_deposit,
             self.durations.to_abi(),
+            self.max_examples,
         )
 
 
@@ -1291,6 +1300,7 @@ class Coordinator(BoundContract):
         CoordinatorConsentInvalid,
         CoordinatorConsentStillValid,
         CoordinatorDigestMismatch,
+        CoordinatorExamplesOutOfRange,
         CoordinatorIdleGap,
         CoordinatorInvalidKey,
         CoordinatorInvalidParams,
@@ -1421,16 +1431,23 @@ class Coordinator(BoundContract):
         return bytes(raw)
 
     def compute_commitment(
-        self, task_id: int, round_number: int, member: ChecksumAddress, update_hash: bytes, salt: bytes
+        self,
+        task_id: int,
+        round_number: int,
+        member: ChecksumAddress,
+        update_hash: bytes,
+        num_examples: int,
+        salt: bytes,
     ) -> bytes:
-        """View ``computeCommitment(uint256,uint256,address,bytes32,bytes32)``."""
+        """View ``computeCommitment(uint256,uint256,address,bytes32,uint256,bytes32)``."""
         raw = self._call(
-            "computeCommitment(uint256,uint256,address,bytes32,bytes32)",
+            "computeCommitment(uint256,uint256,address,bytes32,uint256,bytes32)",
             (
                 task_id,
                 round_number,
                 member,
                 update_hash,
+                num_examples,
                 salt,
             ),
         )
@@ -1442,9 +1459,9 @@ class Coordinator(BoundContract):
         return ChecksumAddress(raw)
 
     def create_task(self, p: TaskParams, *, phase: str = "create_task") -> TxReceipt:
-        """Send ``createTask((bytes32,bytes32,string,uint256,uint256,uint256,uint256,uint256,uint256,uint32,uint32,uint32,uint8,address,(uint32,uint32,uint32,uint32,uint32,uint32,uint32,uint32),uint256))`` from the bound signer; returns the receipt."""
+        """Send ``createTask((bytes32,bytes32,string,uint256,uint256,uint256,uint256,uint256,uint256,uint32,uint32,uint32,uint8,address,(uint32,uint32,uint32,uint32,uint32,uint32,uint32,uint32),uint256,uint32))`` from the bound signer; returns the receipt."""
         return self._send(
-            "createTask((bytes32,bytes32,string,uint256,uint256,uint256,uint256,uint256,uint256,uint32,uint32,uint32,uint8,address,(uint32,uint32,uint32,uint32,uint32,uint32,uint32,uint32),uint256))",
+            "createTask((bytes32,bytes32,string,uint256,uint256,uint256,uint256,uint256,uint256,uint32,uint32,uint32,uint8,address,(uint32,uint32,uint32,uint32,uint32,uint32,uint32,uint32),uint256,uint32))",
             (p.to_abi(),),
             phase=phase,
         )

@@ -140,6 +140,13 @@ class CoordinatorDigestMismatch(ContractCustomError):
 
 
 @register_error_class
+class CoordinatorExamplesOutOfRange(ContractCustomError):
+    """Solidity ``error CoordinatorExamplesOutOfRange(uint256 task, uint256 round, uint256 numExamples, uint256 maxExamples)``."""
+
+    error_name = "CoordinatorExamplesOutOfRange"
+
+
+@register_error_class
 class CoordinatorIdleGap(ContractCustomError):
     """Solidity ``error CoordinatorIdleGap(uint256 task, uint256 opensAt)``."""
 
@@ -488,6 +495,7 @@ __all__ = [
     "CoordinatorConsentInvalid",
     "CoordinatorConsentStillValid",
     "CoordinatorDigestMismatch",
+    "CoordinatorExamplesOutOfRange",
     "CoordinatorIdleGap",
     "CoordinatorInvalidKey",
     "CoordinatorInvalidParams",
