@@ -63,9 +63,9 @@ TERMINAL_PHASES = frozenset({Phase.FINALIZED, Phase.REJECTED, Phase.ABORTED, Pha
 def commitment(
     task: int, round_number: int, member: str, update_hash: bytes, num_examples: int, salt: bytes
 ) -> bytes:
-    """``keccak256(abi.encode(task, round, member, updateHash, numExamples, salt))``, as the coordinator checks
-    it: the example count (the update's weight) is committed with the update, so a member that reveals last
-    cannot choose it after seeing the others."""
+    """``keccak256(abi.encode(task, round, member, updateHash, numExamples, salt))``, as the coordinator
+    checks it: the example count (the update's weight) is committed with the update, so a member that reveals
+    last cannot choose it after seeing the others."""
     if len(update_hash) != 32 or len(salt) != 32:
         raise ConfigError("update hash and salt must be 32 bytes each")
     types = ["uint256", "uint256", "address", "bytes32", "uint256", "bytes32"]
