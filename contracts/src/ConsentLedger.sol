@@ -12,7 +12,10 @@ contract ConsentLedger is AccessControl, IConsentLedger {
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
     mapping(address holder => mapping(bytes32 ref => Consent)) private _consents;
-    mapping(bytes32 datasetCommitment => mapping(uint256 task => Provenance)) private _provenance;
+    /// @dev Keyed by holder first: a dataset commitment is bound to the holder that enrolled it, so copying a
+    /// victim's (public) commitment neither blocks the victim nor shares its record.
+    mapping(address holder => mapping(bytes32 datasetCommitment => mapping(uint256 task => Provenance))) private
+        _provenance;
 
     /// @notice Deploys the ledger; `admin` gets `DEFAULT_ADMIN_ROLE` (it grants `OPERATOR_ROLE` to the
     /// coordinator).
@@ -52,10 +55,8 @@ contract ConsentLedger is AccessControl, IConsentLedger {
         external
         onlyRole(OPERATOR_ROLE)
     {
-        Provenance storage p = _provenance[datasetCommitment][task];
-        address enrolled = p.holder;
-        if (enrolled == holder) return;
-        if (enrolled != address(0)) revert ConsentLedgerDatasetEnrolled(task, datasetCommitment, enrolled);
+        Provenance storage p = _provenance[holder][datasetCommitment][task];
+        if (p.holder == holder) return;
         p.holder = holder;
         p.enrolledAt = uint64(block.timestamp);
         emit ProvenanceRecorded(task, holder, datasetCommitment);
@@ -75,7 +76,11 @@ contract ConsentLedger is AccessControl, IConsentLedger {
     }
 
     /// @inheritdoc IConsentLedger
-    function provenance(bytes32 datasetCommitment, uint256 task) external view returns (Provenance memory) {
-        return _provenance[datasetCommitment][task];
+    function provenance(address holder, bytes32 datasetCommitment, uint256 task)
+        external
+        view
+        returns (Provenance memory)
+    {
+        return _provenance[holder][datasetCommitment][task];
     }
 }

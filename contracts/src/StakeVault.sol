@@ -7,9 +7,10 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {IStakeVault} from "./interfaces/IStakeVault.sol";
 
 /// @title StakeVault
-/// @notice Every token of the protocol, in four buckets per task (stakes, pool, bonds, claimable) with global
-/// totals. Only the coordinator (`OPERATOR_ROLE`) moves money; every move keeps
-/// `totalStakes + totalPools + totalBonds + totalClaimable == token.balanceOf(this)` (direct transfers aside).
+/// @notice Every token of the protocol, in four buckets per task (stakes, pool, bonds, claimable) and credits
+/// per account, with global totals. Only the coordinator (`OPERATOR_ROLE`) moves money between buckets, and an
+/// account withdraws its own credit; every move keeps `totalStakes + totalPools + totalBonds + totalClaimable +
+/// totalOwed == token.balanceOf(this)` (direct transfers aside).
 /// @dev Tokens with transfer fees are refused (`StakeVaultTransferMismatch`); rebasing tokens are unsupported.
 contract StakeVault is AccessControl, IStakeVault {
     using SafeERC20 for IERC20;
@@ -27,6 +28,8 @@ contract StakeVault is AccessControl, IStakeVault {
     uint256 private _totalPools;
     uint256 private _totalBonds;
     uint256 private _totalClaimable;
+    mapping(address account => uint256) private _owed;
+    uint256 private _totalOwed;
 
     /// @notice Deploys the vault for `token_`; `admin` gets `DEFAULT_ADMIN_ROLE` (it grants `OPERATOR_ROLE` to
     /// the coordinator).
@@ -49,13 +52,17 @@ contract StakeVault is AccessControl, IStakeVault {
     }
 
     /// @inheritdoc IStakeVault
-    function releaseStake(uint256 task, address account) external onlyRole(OPERATOR_ROLE) returns (uint256 amount) {
+    function releaseStake(uint256 task, address account, bool credit)
+        external
+        onlyRole(OPERATOR_ROLE)
+        returns (uint256 amount)
+    {
         amount = _stakes[task][account];
         if (amount == 0) return 0;
         _stakes[task][account] = 0;
         _totalStakes -= amount;
         emit StakeReleased(task, account, amount);
-        _token.safeTransfer(account, amount);
+        _payOut(account, amount, credit);
     }
 
     /// @inheritdoc IStakeVault
@@ -88,13 +95,29 @@ contract StakeVault is AccessControl, IStakeVault {
     }
 
     /// @inheritdoc IStakeVault
-    function withdrawPool(uint256 task, address to) external onlyRole(OPERATOR_ROLE) returns (uint256 amount) {
+    function withdrawPool(uint256 task, address to, bool credit)
+        external
+        onlyRole(OPERATOR_ROLE)
+        returns (uint256 amount)
+    {
         if (to == address(0)) revert StakeVaultZeroAddress();
         amount = _pools[task];
         _pools[task] = 0;
         _totalPools -= amount;
         emit PoolWithdrawn(task, to, amount);
-        if (amount != 0) _token.safeTransfer(to, amount);
+        if (amount != 0) _payOut(to, amount, credit);
+    }
+
+    // ------------------------------------------------------------------ accounts
+
+    /// @inheritdoc IStakeVault
+    function withdraw() external returns (uint256 amount) {
+        amount = _owed[msg.sender];
+        if (amount == 0) revert StakeVaultZeroAmount();
+        _owed[msg.sender] = 0;
+        _totalOwed -= amount;
+        emit Withdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
     }
 
     // ------------------------------------------------------------------ bonds
@@ -201,6 +224,16 @@ contract StakeVault is AccessControl, IStakeVault {
         return _totalClaimable;
     }
 
+    /// @inheritdoc IStakeVault
+    function owedTo(address account) external view returns (uint256) {
+        return _owed[account];
+    }
+
+    /// @inheritdoc IStakeVault
+    function totalOwed() external view returns (uint256) {
+        return _totalOwed;
+    }
+
     // ------------------------------------------------------------------ internals
 
     /// @dev Pulls exactly `amount` from `from`; refuses zero amounts and fee-on-transfer tokens.
@@ -210,6 +243,14 @@ contract StakeVault is AccessControl, IStakeVault {
         _token.safeTransferFrom(from, address(this), amount);
         uint256 received = _token.balanceOf(address(this)) - before;
         if (received != amount) revert StakeVaultTransferMismatch(amount, received);
+    }
+
+    /// @dev Transfers `amount` to `to`, or credits it (pull payment) if `credit`.
+    function _payOut(address to, uint256 amount, bool credit) private {
+        if (!credit) return _token.safeTransfer(to, amount);
+        _owed[to] += amount;
+        _totalOwed += amount;
+        emit Credited(to, amount);
     }
 
     function _takeBond(uint256 task, uint256 amount) private {

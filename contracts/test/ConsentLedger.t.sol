@@ -92,16 +92,16 @@ contract ConsentLedgerTest is Test {
         vm.warp(5_000);
         ledger.recordProvenance(1, holder, "data"); // idempotent, keeps the first time
         ledger.recordProvenance(2, address(0x41), "data"); // another task: fine
-        vm.expectRevert(
-            abi.encodeWithSelector(IConsentLedger.ConsentLedgerDatasetEnrolled.selector, 1, bytes32("data"), holder)
-        );
-        ledger.recordProvenance(1, address(0x41), "data");
+        vm.warp(6_000);
+        ledger.recordProvenance(1, address(0x41), "data"); // another holder: its own record, the first kept
         vm.stopPrank();
-        IConsentLedger.Provenance memory p = ledger.provenance("data", 1);
+        IConsentLedger.Provenance memory p = ledger.provenance(holder, "data", 1);
         assertEq(p.holder, holder);
         assertEq(p.enrolledAt, 1_000);
-        assertEq(ledger.provenance("data", 2).holder, address(0x41));
-        assertEq(ledger.provenance("data", 3).holder, address(0));
+        assertEq(ledger.provenance(address(0x41), "data", 1).enrolledAt, 6_000);
+        assertEq(ledger.provenance(address(0x41), "data", 2).holder, address(0x41));
+        assertEq(ledger.provenance(holder, "data", 2).holder, address(0));
+        assertEq(ledger.provenance(holder, "data", 3).holder, address(0));
     }
 
     function test_RevertWhen_ProvenanceByNonOperator() public {

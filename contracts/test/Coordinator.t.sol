@@ -294,7 +294,7 @@ contract CoordinatorTest is CoordinatorBase {
         ICoordinator.MemberActivity memory a = coord.memberActivity(id, m);
         assertTrue(a.joined);
         assertEq(a.index, 0);
-        IConsentLedger.Provenance memory pv = ledger.provenance(_dataset(m), id);
+        IConsentLedger.Provenance memory pv = ledger.provenance(m, _dataset(m), id);
         assertEq(pv.holder, m);
     }
 
@@ -383,22 +383,6 @@ contract CoordinatorTest is CoordinatorBase {
             m,
             abi.encodeCall(coord.join, (id, STAKE, _dataset(m), ref2)),
             abi.encodeWithSelector(ICoordinator.CoordinatorConsentInvalid.selector, m, ref2)
-        );
-    }
-
-    function test_RevertWhen_JoinWithDatasetEnrolledByAnother() public {
-        uint256 id = _setupTask(PLAIN, 1, 1, 1);
-        address thief = _member(9);
-        _fund(thief, STAKE);
-        vm.prank(thief);
-        ledger.recordConsent(_consentRef(thief), keccak256("doc"), _dataset(_member(0)), 0);
-        _assertRevert(
-            id,
-            thief,
-            abi.encodeCall(coord.join, (id, STAKE, _dataset(_member(0)), _consentRef(thief))),
-            abi.encodeWithSelector(
-                IConsentLedger.ConsentLedgerDatasetEnrolled.selector, id, _dataset(_member(0)), _member(0)
-            )
         );
     }
 
@@ -508,6 +492,9 @@ contract CoordinatorTest is CoordinatorBase {
         emit ICoordinator.MemberEvicted(id, m, stranger, STAKE);
         vm.prank(stranger);
         coord.evict(id, m);
+        assertEq(vault.owedTo(m), STAKE); // the owner evicted it: a credit the member withdraws
+        vm.prank(m);
+        vault.withdraw();
         assertEq(token.balanceOf(m), STAKE);
         assertFalse(registry.isMember(id, m));
         assertEq(coord.memberActivity(id, _member(2)).index, 1);
@@ -542,7 +529,7 @@ contract CoordinatorTest is CoordinatorBase {
         assertTrue(coord.memberActivity(id, culprit).suspended);
         vm.prank(stranger);
         coord.evict(id, culprit);
-        assertEq(token.balanceOf(culprit), STAKE - NR_SLASH);
+        assertEq(vault.owedTo(culprit), STAKE - NR_SLASH);
         assertFalse(registry.isMember(id, culprit));
         assertFalse(coord.memberActivity(id, culprit).suspended);
     }
@@ -1691,6 +1678,9 @@ contract CoordinatorTest is CoordinatorBase {
         uint256 ownerBefore = token.balanceOf(owner);
         vm.prank(stranger);
         coord.slashAbsent(id, r, _member(1));
+        assertEq(vault.owedTo(owner), NR_SLASH - NR_SLASH / 2); // the slasher's call: the owner pulls it
+        vm.prank(owner);
+        vault.withdraw();
         assertEq(token.balanceOf(owner), ownerBefore + NR_SLASH - NR_SLASH / 2);
         assertEq(vault.poolOf(id), 0);
     }

@@ -52,7 +52,7 @@ contract StakeVaultTest is Test {
 
     function _conserved() internal view {
         assertEq(
-            vault.totalStakes() + vault.totalPools() + vault.totalBonds() + vault.totalClaimable(),
+            vault.totalStakes() + vault.totalPools() + vault.totalBonds() + vault.totalClaimable() + vault.totalOwed(),
             token.balanceOf(address(vault)),
             "conservation"
         );
@@ -77,13 +77,13 @@ contract StakeVaultTest is Test {
         vm.expectRevert(err);
         vault.depositStake(1, alice, 1);
         vm.expectRevert(err);
-        vault.releaseStake(1, alice);
+        vault.releaseStake(1, alice, false);
         vm.expectRevert(err);
         vault.slashStake(1, alice, 1, alice);
         vm.expectRevert(err);
         vault.fundPool(1, alice, 1);
         vm.expectRevert(err);
-        vault.withdrawPool(1, alice);
+        vault.withdrawPool(1, alice, false);
         vm.expectRevert(err);
         vault.postBond(1, alice, 1);
         vm.expectRevert(err);
@@ -116,12 +116,12 @@ contract StakeVaultTest is Test {
         (taken, remaining) = vault.slashStake(1, alice, type(uint256).max, bob);
         assertEq(taken, 100e18 - 11, "capped at the stake");
         assertEq(remaining, 0);
-        assertEq(vault.releaseStake(1, alice), 0, "nothing left: no-op");
+        assertEq(vault.releaseStake(1, alice, false), 0, "nothing left: no-op");
         _conserved();
         vault.depositStake(2, bob, 7);
         vm.expectEmit(address(vault));
         emit IStakeVault.StakeReleased(2, bob, 7);
-        assertEq(vault.releaseStake(2, bob), 7);
+        assertEq(vault.releaseStake(2, bob, false), 7);
         uint256 second = 100e18 - 11;
         assertEq(token.balanceOf(bob), 1_000e18 + 5 + second / 2);
         vm.stopPrank();
@@ -139,7 +139,7 @@ contract StakeVaultTest is Test {
         vm.expectRevert(IStakeVault.StakeVaultZeroAddress.selector);
         vault.slashStake(1, alice, 1, address(0));
         vm.expectRevert(IStakeVault.StakeVaultZeroAddress.selector);
-        vault.withdrawPool(1, address(0));
+        vault.withdrawPool(1, address(0), false);
         vm.stopPrank();
     }
 
@@ -186,8 +186,8 @@ contract StakeVaultTest is Test {
         _conserved();
         vm.expectEmit(address(vault));
         emit IStakeVault.PoolWithdrawn(1, alice, 70);
-        assertEq(vault.withdrawPool(1, alice), 70);
-        assertEq(vault.withdrawPool(1, alice), 0);
+        assertEq(vault.withdrawPool(1, alice, false), 70);
+        assertEq(vault.withdrawPool(1, alice, false), 0);
         assertEq(vault.totalPools(), 0);
         vm.stopPrank();
         _conserved();

@@ -86,3 +86,21 @@ def test_a_node_with_a_round_budget_never_enters_a_round_it_will_not_finish(fede
     assert coordinator.is_claimed(f.task, 1, limited.fc.address)
     assert limited.finished and limited.budget == 0
     assert coordinator.pending_slash(f.task, limited.fc.address) == (0, 0, 0)  # nothing left behind
+
+
+def test_an_evicted_member_collects_its_stake_credit_and_stops(federation: Federation) -> None:
+    """Issue 9 (pull payments): the owner's eviction credits the member's stake instead of transferring it (a
+    member that cannot receive must not make the owner's transaction fail); the member's node collects it."""
+    f = federation
+    member = f.member_fcs[0]
+    run_rounds(f.aggregator(), f.participants(), f.backend, rounds=1)
+    member.consent.revoke_consent(f.owner.registry.member(f.task, member.address).consent_ref)
+    f.owner.coordinator.evict(f.task, member.address)
+    assert f.owner.vault.owed_to(member.address) == STAKE
+    before = member.token.balance_of(member.address)
+    assert "round 2: opened" in f.aggregator().step()
+    said = f.participant(0).step()
+    assert "stopped: no longer a member of the task (it left or was evicted)" in said
+    assert f"withdrew {STAKE} owed to it by the vault (its stake, returned at eviction)" in said
+    assert member.token.balance_of(member.address) == before + STAKE
+    assert f.owner.vault.owed_to(member.address) == 0

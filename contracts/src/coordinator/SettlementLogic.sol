@@ -314,6 +314,6 @@ library SettlementLogic {
         if (a.joined && stake - taken < t.requiredStake) a.suspended = true;
         registry.recordSlash(taskId, member, kind);
         vault.slashStake(taskId, member, taken, msg.sender);
-        if (t.closed) vault.withdrawPool(taskId, t.owner);
+        if (t.closed) vault.withdrawPool(taskId, t.owner, true); // to the owner, not the caller: a credit
     }
 }

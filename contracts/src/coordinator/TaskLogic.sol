@@ -74,7 +74,7 @@ library TaskLogic {
         E.requireIdle(self, taskId, r);
         t.closed = true;
         if (r != 0) E.settleBond(self, vault, taskId, r);
-        uint256 refund = vault.withdrawPool(taskId, owner);
+        uint256 refund = vault.withdrawPool(taskId, owner, false);
         emit ICoordinator.TaskClosed(taskId, refund);
     }
 
@@ -131,7 +131,7 @@ library TaskLogic {
         E.requireIdle(self, taskId, t.roundCount);
         E.requireNoPendingSlash(self, taskId, msg.sender, a);
         _remove(self, registry, taskId, msg.sender, a);
-        uint256 stake = vault.releaseStake(taskId, msg.sender);
+        uint256 stake = vault.releaseStake(taskId, msg.sender, false);
         emit ICoordinator.MemberLeft(taskId, msg.sender, stake);
     }
 
@@ -162,7 +162,7 @@ library TaskLogic {
         }
         E.requireNoPendingSlash(self, taskId, member, a);
         _remove(self, registry, taskId, member, a);
-        uint256 stake = vault.releaseStake(taskId, member);
+        uint256 stake = vault.releaseStake(taskId, member, true); // the owner evicts: the member pulls it
         emit ICoordinator.MemberEvicted(taskId, member, msg.sender, stake);
     }
 

@@ -73,12 +73,6 @@ interface IConsentLedger {
     /// @param nowTs Current block timestamp.
     error ConsentLedgerExpiryInPast(uint64 expiresAt, uint256 nowTs);
 
-    /// @notice The dataset commitment is already enrolled in the task by another holder.
-    /// @param task Task id.
-    /// @param datasetCommitment Dataset.
-    /// @param holder Holder that enrolled it.
-    error ConsentLedgerDatasetEnrolled(uint256 task, bytes32 datasetCommitment, address holder);
-
     /// @notice Records a consent of the caller under `ref`.
     /// @param ref Record reference (non-zero, unused by the caller).
     /// @param consentHash Consent document hash
@@ -91,8 +85,9 @@ interface IConsentLedger {
     /// @param ref Record reference.
     function revokeConsent(bytes32 ref) external;
 
-    /// @notice Records that `holder` enrolled `datasetCommitment` in `task`. Only `OPERATOR_ROLE`. Idempotent for
-    /// the same holder; reverts if another holder enrolled the same commitment in the task.
+    /// @notice Records that `holder` enrolled `datasetCommitment` in `task`. Only `OPERATOR_ROLE`. Idempotent.
+    /// A commitment is bound to its holder: another holder enrolling the same value gets its own record and
+    /// never blocks the first (dataset commitments are public, so a first-come rule would let anyone squat).
     /// @param task Task id.
     /// @param holder Data holder.
     /// @param datasetCommitment Dataset.
@@ -111,9 +106,13 @@ interface IConsentLedger {
     /// @return True if valid.
     function isConsentValid(address holder, bytes32 ref, bytes32 datasetCommitment) external view returns (bool);
 
-    /// @notice Who enrolled `datasetCommitment` in `task`, and when.
+    /// @notice Whether and when `holder` enrolled `datasetCommitment` in `task`.
+    /// @param holder Data holder.
     /// @param datasetCommitment Dataset.
     /// @param task Task id.
     /// @return The provenance record (holder 0 if never enrolled).
-    function provenance(bytes32 datasetCommitment, uint256 task) external view returns (Provenance memory);
+    function provenance(address holder, bytes32 datasetCommitment, uint256 task)
+        external
+        view
+        returns (Provenance memory);
 }

@@ -142,8 +142,9 @@ interface ICoordinator {
     /// `graphSeed = keccak256(abi.encode(blockhash(graphBlock), seed))`, `graphBlock` being the block in which
     /// the advertise phase closed (zero until then, and while it cannot be drawn). `revealDigest` starts at
     /// `keccak256(abi.encode(task, round))` and becomes `keccak256(abi.encode(prev, member, updateHash,
-    /// numExamples))` at each reveal. `baseModelHash` is the model head when the round opened. `endedAt` is when the round ended (0
-    /// while in progress). `bond` is the aggregator's bond locked in the round (0 once settled).
+    /// numExamples))` at each reveal. `baseModelHash` is the model head when the round opened. `endedAt` is
+    /// when the round ended (0 while in progress). `bond` is the aggregator's bond locked in the round (0 once
+    /// settled).
     struct Round {
         Phase phase;
         Mode mode;

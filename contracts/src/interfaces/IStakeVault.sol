@@ -4,10 +4,14 @@ pragma solidity 0.8.24;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title IStakeVault
-/// @notice Holds every token of the protocol in one ERC-20: per-task stakes, reward pools, aggregator bonds and
-/// claimable rewards. Only the coordinator (`OPERATOR_ROLE`) moves money. Conservation:
-/// `totalStakes + totalPools + totalBonds + totalClaimable == token.balanceOf(vault)` (tokens sent to the vault
-/// directly, outside the protocol, are not counted).
+/// @notice Holds every token of the protocol in one ERC-20: per-task stakes, reward pools, aggregator bonds,
+/// claimable rewards and credits owed to accounts. Only the coordinator (`OPERATOR_ROLE`) moves money between
+/// buckets; an account withdraws its own credit (`withdraw`). Conservation: `totalStakes + totalPools +
+/// totalBonds + totalClaimable + totalOwed == token.balanceOf(vault)` (tokens sent to the vault directly, outside
+/// the protocol, are not counted).
+/// @dev Pull payments: a payout to an account other than the one whose call caused it (an evicted member's stake,
+/// a closed task's pool after a slash) is credited, never transferred, so a recipient that cannot receive (a
+/// blocklisting token, a reverting hook) cannot make someone else's transaction fail.
 interface IStakeVault {
     // ------------------------------------------------------------------ events
 
@@ -71,6 +75,16 @@ interface IStakeVault {
     /// @param amount Tokens sent.
     event RewardPaid(uint256 indexed task, address indexed to, uint256 amount);
 
+    /// @notice `amount` was credited to `account`, to withdraw with `withdraw`.
+    /// @param account Receiver.
+    /// @param amount Tokens.
+    event Credited(address indexed account, uint256 amount);
+
+    /// @notice `account` withdrew its credit.
+    /// @param account Receiver.
+    /// @param amount Tokens.
+    event Withdrawn(address indexed account, uint256 amount);
+
     // ------------------------------------------------------------------ errors
 
     /// @notice An amount of zero was given where tokens must move.
@@ -110,11 +124,13 @@ interface IStakeVault {
     /// @param amount Tokens to pull (> 0).
     function depositStake(uint256 task, address from, uint256 amount) external;
 
-    /// @notice Returns `account`'s whole stake in `task` to it (no-op returning 0 if it has none left).
+    /// @notice Returns `account`'s whole stake in `task` to it (no-op returning 0 if it has none left): a
+    /// transfer, or a credit if `credit`.
     /// @param task Task id.
     /// @param account Member.
+    /// @param credit Whether to credit instead of transferring.
     /// @return amount Tokens returned.
-    function releaseStake(uint256 task, address account) external returns (uint256 amount);
+    function releaseStake(uint256 task, address account, bool credit) external returns (uint256 amount);
 
     /// @notice Takes `min(amount, stake)` from `account`'s stake: half (rounded down) to `bountyTo`, the rest to
     /// the task's pool.
@@ -134,11 +150,18 @@ interface IStakeVault {
     /// @param amount Tokens (> 0).
     function fundPool(uint256 task, address from, uint256 amount) external;
 
-    /// @notice Pays `task`'s whole pool to `to`.
+    /// @notice Pays `task`'s whole pool to `to`: a transfer, or a credit if `credit`.
     /// @param task Task id.
     /// @param to Receiver.
+    /// @param credit Whether to credit instead of transferring.
     /// @return amount Tokens paid.
-    function withdrawPool(uint256 task, address to) external returns (uint256 amount);
+    function withdrawPool(uint256 task, address to, bool credit) external returns (uint256 amount);
+
+    // ------------------------------------------------------------------ accounts
+
+    /// @notice Transfers the caller's whole credit to it (`StakeVaultZeroAmount` if none).
+    /// @return amount Tokens withdrawn.
+    function withdraw() external returns (uint256 amount);
 
     /// @notice Pulls an aggregator bond of `amount` from `from`.
     /// @param task Task id.
@@ -210,4 +233,13 @@ interface IStakeVault {
     /// @notice Sum of all claimable rewards.
     /// @return Tokens.
     function totalClaimable() external view returns (uint256);
+
+    /// @notice `account`'s credit, withdrawable with `withdraw`.
+    /// @param account Account.
+    /// @return Tokens.
+    function owedTo(address account) external view returns (uint256);
+
+    /// @notice Sum of all credits.
+    /// @return Tokens.
+    function totalOwed() external view returns (uint256);
 }

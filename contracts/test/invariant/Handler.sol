@@ -123,6 +123,16 @@ contract Handler {
         _after();
     }
 
+    /// @dev An actor (or a task owner) withdraws its credit: an evicted member's stake, a closed task's pool.
+    function withdraw(uint256 actorSel, bool owner) external {
+        address a = owner ? coord.task(tasks[actorSel % 2]).owner : actor(actorSel);
+        vm.prank(a);
+        try vault.withdraw() {
+            _calls[keccak256("withdraw")]++;
+        } catch {}
+        _after();
+    }
+
     function openRound(uint256 taskSel) external {
         _tick();
         try coord.openRound(tasks[taskSel % 2]) {

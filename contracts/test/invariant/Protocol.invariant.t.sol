@@ -30,7 +30,7 @@ abstract contract ProtocolSetup is Fixture {
             }
         }
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](12);
+        bytes4[] memory selectors = new bytes4[](13);
         selectors[0] = Handler.join.selector;
         selectors[1] = Handler.leave.selector;
         selectors[2] = Handler.revokeAndEvict.selector;
@@ -43,6 +43,7 @@ abstract contract ProtocolSetup is Fixture {
         selectors[9] = Handler.closeTask.selector;
         selectors[10] = Handler.finalize.selector;
         selectors[11] = Handler.bond.selector;
+        selectors[12] = Handler.withdraw.selector;
         targetSelector(FuzzSelector(address(handler), selectors));
     }
 }
@@ -54,10 +55,16 @@ contract ProtocolInvariantTest is ProtocolSetup {
     /// @notice Money is conserved: every token in the vault is in exactly one bucket.
     function invariant_MoneyConserved() public view {
         assertEq(
-            vault.totalStakes() + vault.totalPools() + vault.totalBonds() + vault.totalClaimable(),
+            vault.totalStakes() + vault.totalPools() + vault.totalBonds() + vault.totalClaimable() + vault.totalOwed(),
             token.balanceOf(address(vault)),
-            "totalStakes + totalPools + totalBonds + totalClaimable == balance"
+            "totalStakes + totalPools + totalBonds + totalClaimable + totalOwed == balance"
         );
+        uint256 owed = vault.owedTo(coord.task(ids[0]).owner);
+        if (coord.task(ids[1]).owner != coord.task(ids[0]).owner) owed += vault.owedTo(coord.task(ids[1]).owner);
+        for (uint256 i; i < handler.ACTORS(); ++i) {
+            owed += vault.owedTo(handler.actor(i));
+        }
+        assertEq(owed, vault.totalOwed(), "credits add up");
         uint256 stakes;
         uint256 pools;
         uint256 bonds;

@@ -44,9 +44,14 @@ abstract contract Fixture is Test {
     string internal constant LOC0 = "ipfs://model-0";
 
     function _deploy() internal {
+        _deploy(new FedToken(admin));
+    }
+
+    /// @dev The whole system over `token_` (a `FedToken` that may misbehave: blocklists, hooks).
+    function _deploy(FedToken token_) internal {
         vm.warp(1_700_000_000);
         vm.prevrandao(bytes32(uint256(0x5eed)));
-        token = new FedToken(admin);
+        token = token_;
         vault = new StakeVault(token, admin);
         registry = new ParticipantRegistry(admin);
         models = new ModelRegistry(admin);

@@ -139,6 +139,10 @@ class Participant:
         if not act.joined:
             self.stopped = "no longer a member of the task (it left or was evicted)"
             self._tell(said, f"stopped: {self.stopped}")
+            owed = self.fc.vault.owed_to(self.fc.address)
+            if owed:  # an evicted member's stake is a credit (pull payment): collect it
+                self.fc.vault.withdraw()
+                said.append(f"withdrew {owed} owed to it by the vault (its stake, returned at eviction)")
             return False
         if act.suspended:
             stake = self.fc.vault.stake_of(self.task, self.fc.address)

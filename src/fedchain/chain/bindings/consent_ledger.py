@@ -13,7 +13,6 @@ from fedchain.chain.bindings.errors import (
     AccessControlBadConfirmation,
     AccessControlUnauthorizedAccount,
     ConsentLedgerAlreadyRevoked,
-    ConsentLedgerDatasetEnrolled,
     ConsentLedgerExpiryInPast,
     ConsentLedgerRecordExists,
     ConsentLedgerUnknownRecord,
@@ -236,7 +235,6 @@ class ConsentLedger(BoundContract):
         AccessControlBadConfirmation,
         AccessControlUnauthorizedAccount,
         ConsentLedgerAlreadyRevoked,
-        ConsentLedgerDatasetEnrolled,
         ConsentLedgerExpiryInPast,
         ConsentLedgerRecordExists,
         ConsentLedgerUnknownRecord,
@@ -303,11 +301,12 @@ class ConsentLedger(BoundContract):
         )
         return bool(raw)
 
-    def provenance(self, dataset_commitment: bytes, task: int) -> Provenance:
-        """View ``provenance(bytes32,uint256)``."""
+    def provenance(self, holder: ChecksumAddress, dataset_commitment: bytes, task: int) -> Provenance:
+        """View ``provenance(address,bytes32,uint256)``."""
         raw = self._call(
-            "provenance(bytes32,uint256)",
+            "provenance(address,bytes32,uint256)",
             (
+                holder,
                 dataset_commitment,
                 task,
             ),

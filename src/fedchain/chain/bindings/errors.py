@@ -28,13 +28,6 @@ class ConsentLedgerAlreadyRevoked(ContractCustomError):
 
 
 @register_error_class
-class ConsentLedgerDatasetEnrolled(ContractCustomError):
-    """Solidity ``error ConsentLedgerDatasetEnrolled(uint256 task, bytes32 datasetCommitment, address holder)``."""
-
-    error_name = "ConsentLedgerDatasetEnrolled"
-
-
-@register_error_class
 class ConsentLedgerExpiryInPast(ContractCustomError):
     """Solidity ``error ConsentLedgerExpiryInPast(uint64 expiresAt, uint256 nowTs)``."""
 
@@ -479,7 +472,6 @@ __all__ = [
     "AccessControlBadConfirmation",
     "AccessControlUnauthorizedAccount",
     "ConsentLedgerAlreadyRevoked",
-    "ConsentLedgerDatasetEnrolled",
     "ConsentLedgerExpiryInPast",
     "ConsentLedgerRecordExists",
     "ConsentLedgerUnknownRecord",

@@ -97,6 +97,29 @@ class BondReleasedEvent:
 
 
 @dataclass(frozen=True)
+class CreditedEvent:
+    """Event ``Credited`` with its log position."""
+
+    account: ChecksumAddress
+    amount: int
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> CreditedEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            account=ChecksumAddress(args["account"]),
+            amount=int(args["amount"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
+        )
+
+
+@dataclass(frozen=True)
 class PoolFundedEvent:
     """Event ``PoolFunded`` with its log position."""
 
@@ -348,6 +371,29 @@ class StakeSlashedEvent:
         )
 
 
+@dataclass(frozen=True)
+class WithdrawnEvent:
+    """Event ``Withdrawn`` with its log position."""
+
+    account: ChecksumAddress
+    amount: int
+    block_number: int
+    transaction_hash: bytes
+    log_index: int
+
+    @classmethod
+    def from_event(cls, ev: Any) -> WithdrawnEvent:
+        """Build from a web3 ``EventData``."""
+        args = ev["args"]
+        return cls(
+            account=ChecksumAddress(args["account"]),
+            amount=int(args["amount"]),
+            block_number=int(ev["blockNumber"]),
+            transaction_hash=bytes(ev["transactionHash"]),
+            log_index=int(ev["logIndex"]),
+        )
+
+
 class StakeVault(BoundContract):
     """Typed binding of ``StakeVault``."""
 
@@ -356,6 +402,7 @@ class StakeVault(BoundContract):
         "BondForfeited": BondForfeitedEvent,
         "BondPosted": BondPostedEvent,
         "BondReleased": BondReleasedEvent,
+        "Credited": CreditedEvent,
         "PoolFunded": PoolFundedEvent,
         "PoolWithdrawn": PoolWithdrawnEvent,
         "RewardPaid": RewardPaidEvent,
@@ -366,6 +413,7 @@ class StakeVault(BoundContract):
         "StakeDeposited": StakeDepositedEvent,
         "StakeReleased": StakeReleasedEvent,
         "StakeSlashed": StakeSlashedEvent,
+        "Withdrawn": WithdrawnEvent,
     }
     ERRORS: ClassVar[tuple[type[ContractCustomError], ...]] = (
         AccessControlBadConfirmation,
@@ -476,6 +524,11 @@ class StakeVault(BoundContract):
         )
         return bool(raw)
 
+    def owed_to(self, account: ChecksumAddress) -> int:
+        """View ``owedTo(address)``."""
+        raw = self._call("owedTo(address)", (account,))
+        return int(raw)
+
     def pay_reward(
         self, task: int, to: ChecksumAddress, amount: int, *, phase: str = "pay_reward"
     ) -> TxReceipt:
@@ -524,14 +577,15 @@ class StakeVault(BoundContract):
         )
 
     def release_stake(
-        self, task: int, account: ChecksumAddress, *, phase: str = "release_stake"
+        self, task: int, account: ChecksumAddress, credit: bool, *, phase: str = "release_stake"
     ) -> TxReceipt:
-        """Send ``releaseStake(uint256,address)`` from the bound signer; returns the receipt."""
+        """Send ``releaseStake(uint256,address,bool)`` from the bound signer; returns the receipt."""
         return self._send(
-            "releaseStake(uint256,address)",
+            "releaseStake(uint256,address,bool)",
             (
                 task,
                 account,
+                credit,
             ),
             phase=phase,
         )
@@ -612,6 +666,11 @@ class StakeVault(BoundContract):
         raw = self._call("totalClaimable()", ())
         return int(raw)
 
+    def total_owed(self) -> int:
+        """View ``totalOwed()``."""
+        raw = self._call("totalOwed()", ())
+        return int(raw)
+
     def total_pools(self) -> int:
         """View ``totalPools()``."""
         raw = self._call("totalPools()", ())
@@ -622,13 +681,20 @@ class StakeVault(BoundContract):
         raw = self._call("totalStakes()", ())
         return int(raw)
 
-    def withdraw_pool(self, task: int, to: ChecksumAddress, *, phase: str = "withdraw_pool") -> TxReceipt:
-        """Send ``withdrawPool(uint256,address)`` from the bound signer; returns the receipt."""
+    def withdraw(self, *, phase: str = "withdraw") -> TxReceipt:
+        """Send ``withdraw()`` from the bound signer; returns the receipt."""
+        return self._send("withdraw()", (), phase=phase)
+
+    def withdraw_pool(
+        self, task: int, to: ChecksumAddress, credit: bool, *, phase: str = "withdraw_pool"
+    ) -> TxReceipt:
+        """Send ``withdrawPool(uint256,address,bool)`` from the bound signer; returns the receipt."""
         return self._send(
-            "withdrawPool(uint256,address)",
+            "withdrawPool(uint256,address,bool)",
             (
                 task,
                 to,
+                credit,
             ),
             phase=phase,
         )
@@ -638,6 +704,7 @@ __all__ = [
     "BondForfeitedEvent",
     "BondPostedEvent",
     "BondReleasedEvent",
+    "CreditedEvent",
     "PoolFundedEvent",
     "PoolWithdrawnEvent",
     "RewardPaidEvent",
@@ -649,4 +716,5 @@ __all__ = [
     "StakeReleasedEvent",
     "StakeSlashedEvent",
     "StakeVault",
+    "WithdrawnEvent",
 ]
