@@ -2,13 +2,13 @@
 pragma solidity 0.8.24;
 
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ICoordinator} from "./interfaces/ICoordinator.sol";
 import {IStakeVault} from "./interfaces/IStakeVault.sol";
 import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {IConsentLedger} from "./interfaces/IConsentLedger.sol";
 import {RoundMath} from "./libraries/RoundMath.sol";
+import {RewardTree} from "./libraries/RewardTree.sol";
 import {CoordinatorStorage as S} from "./coordinator/CoordinatorStorage.sol";
 import {RoundEngine as E} from "./coordinator/RoundEngine.sol";
 import {TaskLogic} from "./coordinator/TaskLogic.sol";
@@ -253,7 +253,7 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
     /// are written before the only external call, to the vault, which transfers last), so a re-entrant claim of
     /// the same leaf fails with `CoordinatorAlreadyClaimed`. `rewardsOpen` (set when the round is finalized) sits
     /// in the same slot as `rewardTotal` and `claimed`, so the round's phase slot is not read.
-    function claim(uint256 taskId, uint256 roundNumber, uint256 amount, bytes32[] calldata proof) external {
+    function claim(uint256 taskId, uint256 roundNumber, uint256 amount, RewardTree.Node[] calldata proof) external {
         S.RoundStore storage rd = _state.rounds[taskId][roundNumber];
         if (!rd.rewardsOpen) {
             revert CoordinatorWrongPhase(taskId, roundNumber, Phase.Finalized, rd.s.phase);
@@ -263,12 +263,9 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
         uint256 word = bits[roundNumber >> 8];
         uint256 bit = 1 << (roundNumber & 0xff);
         if (word & bit != 0) revert CoordinatorAlreadyClaimed(taskId, roundNumber, msg.sender);
-        bytes32 leaf = keccak256(bytes.concat(keccak256(abi.encode(msg.sender, amount))));
-        if (!MerkleProof.verifyCalldata(proof, rd.rewardsRoot, leaf)) {
-            revert CoordinatorInvalidProof(taskId, roundNumber, msg.sender);
-        }
+        _requireRewardProof(taskId, roundNumber, rd, amount, proof);
         uint256 claimed = rd.claimed;
-        uint256 remaining = rd.rewardTotal - claimed;
+        uint256 remaining = rd.rewardTotal - claimed; // never short: the tree's leaves add up to rewardTotal
         if (amount > remaining) revert CoordinatorClaimExceedsTotal(taskId, roundNumber, amount, remaining);
         rd.claimed = uint120(claimed + amount);
         bits[roundNumber >> 8] = word | bit;
@@ -387,10 +384,24 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
 
     /// @inheritdoc ICoordinator
     function rewardLeaf(address account, uint256 amount) external pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(account, amount))));
+        return RewardTree.leaf(account, amount);
     }
 
     // ================================================================== internals
+
+    /// @dev `proof` leads from the caller's leaf to the round's root, under a total of exactly `rewardTotal`.
+    function _requireRewardProof(
+        uint256 taskId,
+        uint256 roundNumber,
+        S.RoundStore storage rd,
+        uint256 amount,
+        RewardTree.Node[] calldata proof
+    ) private view {
+        (bytes32 root, uint256 total) = RewardTree.rootOf(msg.sender, amount, proof);
+        if (root != rd.rewardsRoot || total != rd.rewardTotal) {
+            revert CoordinatorInvalidProof(taskId, roundNumber, msg.sender);
+        }
+    }
 
     function _requireActiveMember(uint256 taskId, S.Activity storage a) private view {
         if (!a.joined) revert CoordinatorNotMember(taskId, msg.sender);

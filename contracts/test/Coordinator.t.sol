@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.24;
 
+import {RewardTree} from "../src/libraries/RewardTree.sol";
 import {CoordinatorBase} from "./utils/CoordinatorBase.sol";
 import {Merkle} from "./utils/Merkle.sol";
 import {ICoordinator} from "../src/interfaces/ICoordinator.sol";
@@ -43,7 +44,7 @@ contract Reenterer {
     uint256 internal task;
     uint256 internal round;
     uint256 internal amount;
-    bytes32[] internal proof;
+    RewardTree.Node[] internal proof;
     bool public reentered;
     bytes public reentryError;
 
@@ -51,8 +52,11 @@ contract Reenterer {
         coord = coord_;
     }
 
-    function claim(uint256 task_, uint256 round_, uint256 amount_, bytes32[] memory proof_) external {
-        (task, round, amount, proof) = (task_, round_, amount_, proof_);
+    function claim(uint256 task_, uint256 round_, uint256 amount_, RewardTree.Node[] memory proof_) external {
+        (task, round, amount) = (task_, round_, amount_);
+        for (uint256 i; i < proof_.length; ++i) {
+            proof.push(proof_[i]); // (a memory struct array cannot be assigned to storage at once)
+        }
         coord.claim(task_, round_, amount_, proof_);
     }
 
@@ -224,7 +228,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_CloseTask_KeepsAllocatedRewardsClaimable() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
-        (uint256 r, address[] memory cohort, bytes32[] memory leaves) = _fullRound(id);
+        (uint256 r, address[] memory cohort, RewardTree.Node[] memory leaves) = _fullRound(id);
         uint256 per = REWARD / cohort.length;
         vm.prank(owner);
         coord.closeTask(id);
@@ -1036,7 +1040,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_Dispute_AcceptedWhenAttestWeightExceedsChallenge() public {
         uint256 id = _setupTask(PLAIN, 4, 4, 1);
-        (uint256 r, address[] memory cohort, bytes32[] memory leaves) = _toChallenge(id);
+        (uint256 r, address[] memory cohort, RewardTree.Node[] memory leaves) = _toChallenge(id);
         uint256 deadline = coord.round(id, r).deadline;
         vm.warp(block.timestamp + T / 2);
         vm.expectEmit(address(coord));
@@ -1127,7 +1131,7 @@ contract CoordinatorTest is CoordinatorBase {
         _assertRevert(
             id,
             cohort[2],
-            abi.encodeCall(coord.claim, (id, r, 1, new bytes32[](0))),
+            abi.encodeCall(coord.claim, (id, r, 1, new RewardTree.Node[](0))),
             abi.encodeWithSelector(
                 ICoordinator.CoordinatorWrongPhase.selector,
                 id,
@@ -1257,7 +1261,7 @@ contract CoordinatorTest is CoordinatorBase {
     function test_FullRound_Plain() public {
         uint256 id = _setupTask(PLAIN, 5, 5, 3);
         uint256 aggBefore = token.balanceOf(aggregator);
-        (uint256 r, address[] memory cohort, bytes32[] memory leaves) = _toChallenge(id);
+        (uint256 r, address[] memory cohort, RewardTree.Node[] memory leaves) = _toChallenge(id);
         vm.warp(block.timestamp + T);
         uint256 per = REWARD / cohort.length;
         vm.expectEmit(address(coord));
@@ -1272,7 +1276,7 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(v1.parentHash, MODEL0);
         assertEq(v1.round, r);
         for (uint256 i; i < cohort.length; ++i) {
-            bytes32[] memory proof = Merkle.proof(leaves, i);
+            RewardTree.Node[] memory proof = Merkle.proof(leaves, i);
             vm.expectEmit(address(coord));
             emit ICoordinator.RewardClaimed(id, r, cohort[i], per);
             vm.prank(cohort[i]);
@@ -1324,7 +1328,7 @@ contract CoordinatorTest is CoordinatorBase {
             coord.unmask(id, r, keccak256(abi.encode("unmask", cohort[i])), "ipfs://unmask");
         }
         assertEq(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Aggregate));
-        bytes32[] memory leaves = _leaves(cohort, 10e18);
+        RewardTree.Node[] memory leaves = _leaves(cohort, 10e18);
         _submit(id, r, Merkle.root(leaves), 30e18);
         vm.warp(block.timestamp + T);
         coord.finalize(id, r);
@@ -1453,7 +1457,7 @@ contract CoordinatorTest is CoordinatorBase {
 
     function _fullRoundAfterOpen(uint256 id)
         internal
-        returns (uint256 r, address[] memory cohort, bytes32[] memory leaves)
+        returns (uint256 r, address[] memory cohort, RewardTree.Node[] memory leaves)
     {
         r = coord.currentRound(id);
         cohort = _cohort(id, r);
@@ -1469,9 +1473,9 @@ contract CoordinatorTest is CoordinatorBase {
 
     function test_RevertWhen_ClaimInvalid() public {
         uint256 id = _setupTask(PLAIN, 4, 4, 1);
-        (uint256 r, address[] memory cohort, bytes32[] memory leaves) = _toChallenge(id);
+        (uint256 r, address[] memory cohort, RewardTree.Node[] memory leaves) = _toChallenge(id);
         uint256 per = REWARD / cohort.length;
-        bytes32[] memory proof0 = Merkle.proof(leaves, 0);
+        RewardTree.Node[] memory proof0 = Merkle.proof(leaves, 0);
         _assertRevert(
             id,
             cohort[0],
@@ -1514,25 +1518,37 @@ contract CoordinatorTest is CoordinatorBase {
         );
     }
 
-    function test_RevertWhen_ClaimExceedsRoundTotal() public {
-        // an aggregator whose leaves sum to more than rewardTotal cannot make the round pay more than rewardTotal
+    /// @dev Issue 9 finding: an aggregator whose leaves sum to more than `rewardTotal` made claims first come, first
+    /// served. Under the sum tree the root fixes the total: with leaves of 60 under a declared 40, no proof leads to
+    /// the root with a total of 40, so nobody is paid from an over-allocated tree (and verifiers challenge it).
+    function test_Attack_OverAllocatedRewardRootPaysNobodyMoreThanTheTotal() public {
         uint256 id = _setupTask(PLAIN, 2, 2, 1);
         uint256 r = _open(id);
         address[] memory cohort = _cohort(id, r);
         _commitAll(id, r, cohort);
         _revealAll(id, r, cohort);
-        bytes32[] memory leaves = _leaves(cohort, 30e18);
+        RewardTree.Node[] memory leaves = _leaves(cohort, 30e18);
         _submit(id, r, Merkle.root(leaves), 40e18);
         vm.warp(block.timestamp + T);
         coord.finalize(id, r);
-        vm.prank(cohort[0]);
-        coord.claim(id, r, 30e18, Merkle.proof(leaves, 0));
+        for (uint256 i; i < 2; ++i) {
+            _assertRevert(
+                id,
+                cohort[i],
+                abi.encodeCall(coord.claim, (id, r, 30e18, Merkle.proof(leaves, i))),
+                abi.encodeWithSelector(ICoordinator.CoordinatorInvalidProof.selector, id, r, cohort[i])
+            );
+        }
+        // A sibling that lies about its sum to fit the declared total changes the root: refused as well.
+        RewardTree.Node[] memory forged = Merkle.proof(leaves, 0);
+        forged[0].sum = 10e18;
         _assertRevert(
             id,
-            cohort[1],
-            abi.encodeCall(coord.claim, (id, r, 30e18, Merkle.proof(leaves, 1))),
-            abi.encodeWithSelector(ICoordinator.CoordinatorClaimExceedsTotal.selector, id, r, 30e18, 10e18)
+            cohort[0],
+            abi.encodeCall(coord.claim, (id, r, 30e18, forged)),
+            abi.encodeWithSelector(ICoordinator.CoordinatorInvalidProof.selector, id, r, cohort[0])
         );
+        assertEq(coord.round(id, r).claimed, 0);
     }
 
     function test_Claim_ReentrantClaimFromTokenHookFails() public {
@@ -1575,7 +1591,7 @@ contract CoordinatorTest is CoordinatorBase {
         address[] memory paid = new address[](2);
         paid[0] = address(attacker);
         paid[1] = m;
-        bytes32[] memory leaves = _leaves(paid, 10e18);
+        RewardTree.Node[] memory leaves = _leaves(paid, 10e18);
         _submit(id, r, Merkle.root(leaves), 20e18);
         vm.warp(block.timestamp + T);
         coord.finalize(id, r);
@@ -1606,7 +1622,7 @@ contract CoordinatorTest is CoordinatorBase {
             }
         }
         vm.warp(block.timestamp + T);
-        bytes32[] memory leaves = _leaves(paid, 1e18);
+        RewardTree.Node[] memory leaves = _leaves(paid, 1e18);
         _submit(id, r, Merkle.root(leaves), paid.length * 1e18);
         vm.warp(block.timestamp + T);
         coord.finalize(id, r);
@@ -1711,7 +1727,7 @@ contract CoordinatorTest is CoordinatorBase {
     function test_Advance_NoRoundAndHelpers() public {
         uint256 id = _setupTask(PLAIN, 1, 1, 1);
         assertEq(uint256(coord.advance(id)), uint256(ICoordinator.Phase.None));
-        assertEq(coord.rewardLeaf(stranger, 7), Merkle.leaf(stranger, 7));
+        assertEq(coord.rewardLeaf(stranger, 7), Merkle.leaf(stranger, 7).hash);
         assertEq(
             coord.computeCommitment(1, 2, stranger, bytes32(uint256(3)), 5, bytes32(uint256(4))),
             keccak256(
@@ -1790,7 +1806,7 @@ contract CoordinatorTest is CoordinatorBase {
         _commitAll(id, r, cohort);
         _revealAll(id, r, cohort);
         uint256[] memory amounts = new uint256[](k);
-        bytes32[] memory leaves = new bytes32[](k);
+        RewardTree.Node[] memory leaves = new RewardTree.Node[](k);
         uint256 total;
         for (uint256 i; i < k; ++i) {
             amounts[i] = 1 + uint256(keccak256(abi.encode(seed, i))) % (REWARD / k);
@@ -1801,7 +1817,7 @@ contract CoordinatorTest is CoordinatorBase {
         vm.warp(block.timestamp + T);
         coord.finalize(id, r);
         for (uint256 i; i < k; ++i) {
-            bytes32[] memory proof = Merkle.proof(leaves, i);
+            RewardTree.Node[] memory proof = Merkle.proof(leaves, i);
             if (k > 1) {
                 _assertRevert(
                     id,

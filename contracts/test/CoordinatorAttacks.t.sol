@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.24;
 
+import {RewardTree} from "../src/libraries/RewardTree.sol";
 import {CoordinatorBase} from "./utils/CoordinatorBase.sol";
 import {Merkle} from "./utils/Merkle.sol";
 import {ICoordinator} from "../src/interfaces/ICoordinator.sol";
@@ -275,7 +276,7 @@ contract CoordinatorAttacksTest is CoordinatorBase {
         _assertRevert(
             id,
             _member(0),
-            abi.encodeCall(coord.claim, (id, r, 1, new bytes32[](0))),
+            abi.encodeCall(coord.claim, (id, r, 1, new RewardTree.Node[](0))),
             abi.encodeWithSelector(
                 ICoordinator.CoordinatorWrongPhase.selector,
                 id,
@@ -480,7 +481,7 @@ contract CoordinatorAttacksTest is CoordinatorBase {
             abi.encodeCall(coord.slashFault, (id, r, c[3])),
             abi.encodeWithSelector(ICoordinator.CoordinatorNoEvidence.selector, id, r, c[3])
         );
-        bytes32[] memory leaves = _leaves(c, 1e18);
+        RewardTree.Node[] memory leaves = _leaves(c, 1e18);
         _submit(id, r, Merkle.root(leaves), 4e18);
         vm.warp(block.timestamp + T);
         coord.finalize(id, r);
@@ -619,7 +620,7 @@ contract CoordinatorAttacksTest is CoordinatorBase {
         vm.warp(block.timestamp + T); // reveal deadline: Aggregate
         address[] memory paid = new address[](1);
         paid[0] = m;
-        bytes32[] memory leaves = _leaves(paid, 10e18);
+        RewardTree.Node[] memory leaves = _leaves(paid, 10e18);
         _submit(id, r1, Merkle.root(leaves), 10e18);
         vm.warp(block.timestamp + T);
         coord.finalize(id, r1);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.24;
 
+import {RewardTree} from "../src/libraries/RewardTree.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {Merkle} from "./utils/Merkle.sol";
 import {Vm} from "./utils/Vm.sol";
@@ -60,12 +61,12 @@ contract GasBench is Fixture {
         for (uint256 i = 1; i < c; ++i) {
             _reveal(taskId, r, cohort[i]);
         }
-        bytes32[] memory leaves = _leaves(cohort, REWARD / c);
+        RewardTree.Node[] memory leaves = _leaves(cohort, REWARD / c);
         _submit(taskId, r, Merkle.root(leaves), (REWARD / c) * c);
         vm.warp(block.timestamp + T);
         coord.finalize(taskId, r);
         for (uint256 i; i < c; ++i) {
-            bytes32[] memory proof = Merkle.proof(leaves, i);
+            RewardTree.Node[] memory proof = Merkle.proof(leaves, i);
             vm.prank(cohort[i]);
             coord.claim(taskId, r, REWARD / c, proof);
             if (i == 0) _log("claim (first-ever, claimant held 0 tokens)");
@@ -115,7 +116,7 @@ contract GasBench is Fixture {
         vm.warp(block.timestamp + T);
         coord.finalize(taskId, r);
         _log("finalize");
-        bytes32[] memory proof1 = Merkle.proof(leaves, 1);
+        RewardTree.Node[] memory proof1 = Merkle.proof(leaves, 1);
         vm.prank(cohort[1]);
         coord.claim(taskId, r, REWARD / c, proof1);
         _log("claim");
@@ -146,7 +147,7 @@ contract GasBench is Fixture {
             _reveal(taskId, r, active[i]);
         }
         _log("reveal (last: closes the phase)");
-        leaves = new bytes32[](1024);
+        leaves = new RewardTree.Node[](1024);
         for (uint256 i; i < 1024; ++i) {
             leaves[i] = Merkle.leaf(i < k ? active[i] : address(uint160(0xF111 + i)), 1e15);
         }
@@ -157,7 +158,7 @@ contract GasBench is Fixture {
         coord.finalize(taskId, r);
         vm.prank(admin);
         token.mint(active[1], 1); // as in round 2: a claimant that holds tokens
-        bytes32[] memory deep = Merkle.proof(leaves, 1);
+        RewardTree.Node[] memory deep = Merkle.proof(leaves, 1);
         require(deep.length == 10, "depth 10");
         vm.prank(active[1]);
         coord.claim(taskId, r, 1e15, deep);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.24;
 
+import {RewardTree} from "../libraries/RewardTree.sol";
+
 import {IStakeVault} from "./IStakeVault.sol";
 import {IParticipantRegistry} from "./IParticipantRegistry.sol";
 import {IModelRegistry} from "./IModelRegistry.sol";
@@ -120,9 +122,10 @@ interface ICoordinator {
     /// @param modelHash Hash of the new global model; zero for a failure report (the round cannot be
     /// aggregated; then `rewardsRoot` and `rewardTotal` are zero and `metricsHash` names the report).
     /// @param metricsHash Hash of its metrics.
-    /// @param rewardsRoot OpenZeppelin-standard Merkle root over `keccak256(bytes.concat(keccak256(abi.encode(
-    /// account, amount))))`.
-    /// @param rewardTotal Sum of the leaves' amounts, `<= min(rewardPerRound, pool)`.
+    /// @param rewardsRoot Root of the round's reward Merkle sum tree (`RewardTree`: leaves `keccak256(abi.encode(
+    /// account, amount))`, nodes binding their children's sums).
+    /// @param rewardTotal The tree's total, `<= min(rewardPerRound, pool)`; a claim is valid only under a root
+    /// whose sum is exactly this, so the claims of a round never add up to more.
     /// @param revealDigest Must equal the round's on-chain `revealDigest` (the aggregate used exactly that set).
     /// @param locator Where the model bytes are stored.
     struct Aggregate {
@@ -832,8 +835,9 @@ interface ICoordinator {
     /// @param taskId Task id.
     /// @param roundNumber Round.
     /// @param amount Leaf amount.
-    /// @param proof Merkle proof of the leaf `keccak256(bytes.concat(keccak256(abi.encode(msg.sender, amount))))`.
-    function claim(uint256 taskId, uint256 roundNumber, uint256 amount, bytes32[] calldata proof) external;
+    /// @param proof Sum-tree proof of the leaf `keccak256(abi.encode(msg.sender, amount))`: the siblings' hashes and
+    /// sums from the leaf up, leading to `rewardsRoot` with a total of exactly `rewardTotal`.
+    function claim(uint256 taskId, uint256 roundNumber, uint256 amount, RewardTree.Node[] calldata proof) external;
 
     /// @notice Slashes a member that entered round `roundNumber` (advertised keys in `SecAgg`, committed
     /// otherwise) and, once the round ended, had skipped a step it was due to take in a phase the round reached:
@@ -972,7 +976,7 @@ interface ICoordinator {
         bytes32 salt
     ) external pure returns (bytes32);
 
-    /// @notice The rewards Merkle leaf `keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`.
+    /// @notice The rewards sum-tree leaf `keccak256(abi.encode(account, amount))`.
     /// @param account Account.
     /// @param amount Amount.
     /// @return The leaf.

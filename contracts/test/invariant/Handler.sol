@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.24;
 
+import {RewardTree} from "../../src/libraries/RewardTree.sol";
 import {Vm} from "../utils/Vm.sol";
 import {Merkle} from "../utils/Merkle.sol";
 import {FedToken} from "../../src/FedToken.sol";
@@ -314,7 +315,7 @@ contract Handler {
         if (paid.length == 0) return;
         uint256 i = leafSel % paid.length;
         uint256 amount = _amounts[id][r][i];
-        bytes32[] memory proof = Merkle.proof(_leaves(id, r), i);
+        RewardTree.Node[] memory proof = Merkle.proof(_leaves(id, r), i);
         vm.prank(paid[i]);
         try coord.claim(id, r, amount, proof) {
             _calls[keccak256("claim")]++;
@@ -416,9 +417,9 @@ contract Handler {
         return keccak256(abi.encode("salt", a, r));
     }
 
-    function _leaves(uint256 id, uint256 r) internal view returns (bytes32[] memory leaves) {
+    function _leaves(uint256 id, uint256 r) internal view returns (RewardTree.Node[] memory leaves) {
         address[] storage paid = _paid[id][r];
-        leaves = new bytes32[](paid.length);
+        leaves = new RewardTree.Node[](paid.length);
         for (uint256 i; i < paid.length; ++i) {
             leaves[i] = Merkle.leaf(paid[i], _amounts[id][r][i]);
         }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.24;
 
+import {RewardTree} from "../../src/libraries/RewardTree.sol";
 import {Fixture} from "./Fixture.sol";
 import {Merkle} from "./Merkle.sol";
 import {ICoordinator} from "../../src/interfaces/ICoordinator.sol";
@@ -82,7 +83,7 @@ abstract contract CoordinatorBase is Fixture {
     /// `REWARD / c` each. Returns the round, the cohort and the reward leaves.
     function _toChallenge(uint256 taskId)
         internal
-        returns (uint256 r, address[] memory cohort, bytes32[] memory leaves)
+        returns (uint256 r, address[] memory cohort, RewardTree.Node[] memory leaves)
     {
         r = _open(taskId);
         cohort = _cohort(taskId, r);
@@ -100,7 +101,7 @@ abstract contract CoordinatorBase is Fixture {
     }
 
     /// @dev A full accepted round; returns what `_toChallenge` returns.
-    function _fullRound(uint256 taskId) internal returns (uint256 r, address[] memory cohort, bytes32[] memory leaves) {
+    function _fullRound(uint256 taskId) internal returns (uint256 r, address[] memory cohort, RewardTree.Node[] memory leaves) {
         (r, cohort, leaves) = _toChallenge(taskId);
         vm.warp(block.timestamp + T);
         coord.finalize(taskId, r);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.24;
 
+import {RewardTree} from "../../src/libraries/RewardTree.sol";
 import {Test} from "./Test.sol";
 import {Merkle} from "./Merkle.sol";
 import {FedToken} from "../../src/FedToken.sol";
@@ -197,8 +198,8 @@ abstract contract Fixture is Test {
     }
 
     /// @dev Rewards: `perMember` to each of `members`.
-    function _leaves(address[] memory members, uint256 perMember) internal pure returns (bytes32[] memory leaves) {
-        leaves = new bytes32[](members.length);
+    function _leaves(address[] memory members, uint256 perMember) internal pure returns (RewardTree.Node[] memory leaves) {
+        leaves = new RewardTree.Node[](members.length);
         for (uint256 i; i < members.length; ++i) {
             leaves[i] = Merkle.leaf(members[i], perMember);
         }
