@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eth_account import Account
 from eth_account.datastructures import SignedMessage, SignedTransaction
 from eth_account.messages import SignableMessage
@@ -33,6 +35,9 @@ KEYSTORE_MODE: Final = 0o600
 """Permissions of written keystore files."""
 
 _HEX_KEY = re.compile(r"(0x)?[0-9a-fA-F]{64}")
+_HKDF_SALT: Final = b"fedchain Signer.derive_key v1"
+"""HKDF salt of :meth:`Signer.derive_key`: keys derived here differ from any other software's HKDF of the same
+account key."""
 
 
 class Signer:
@@ -205,6 +210,31 @@ class Signer:
     def sign_message(self, message: SignableMessage) -> SignedMessage:
         """Sign an EIP-191 message (see ``eth_account.messages.encode_defunct``)."""
         return self._account.sign_message(message)
+
+    def derive_key(self, info: bytes, length: int = 32) -> bytes:
+        """A local secret key for one purpose, derived from the private key by HKDF-SHA256.
+
+        ``info`` names the purpose and its context (e.g. the chain, contract and task); different ``info``
+        gives independent keys. The private key never leaves the signer, and unlike a signature over a
+        fixed text, no wallet or dapp can make the account produce this value: it is never sent anywhere.
+
+        Raises
+        ------
+        AccountError
+            If ``info`` is empty (a key must name its purpose) or ``length`` is not 16 to 64 bytes.
+
+        Examples
+        --------
+        >>> signer = Signer.generate()
+        >>> signer.derive_key(b"purpose a") == signer.derive_key(b"purpose a") != signer.derive_key(b"b")
+        True
+        """
+        if not isinstance(info, bytes) or not info:
+            raise AccountError("a derived key needs a non-empty info string naming its purpose")
+        if not 16 <= length <= 64:
+            raise AccountError("a derived key is 16 to 64 bytes long")
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=_HKDF_SALT, info=info)
+        return hkdf.derive(bytes(self._account.key))
 
     # -- never show the key ------------------------------------------------------------------------
 

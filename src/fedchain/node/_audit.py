@@ -308,7 +308,7 @@ def check_masked_vectors(ctx: RoundContext) -> list[Finding]:
 
     return _secagg_blobs(
         ctx, "UpdateRevealed", Kind.MASKED_VECTOR, lambda e: bytes(e.update_hash), decode,
-        frozenset({ExclusionReason.BAD_SHAPE}),
+        frozenset({ExclusionReason.BAD_SHAPE, ExclusionReason.DUPLICATE}),
     )  # fmt: skip
 
 

@@ -233,7 +233,11 @@ def derive_round(
     accepted: list[UpdateRevealedEvent] = []
     excluded: list[Exclusion] = []
     results: list[FitResult] = []
+    duplicated = duplicate_hashes(events)
     for event in events:
+        if bytes(event.update_hash) in duplicated:
+            excluded.append(Exclusion(event.member, ExclusionReason.DUPLICATE))
+            continue
         arrays, reason = load_update(store, spec, event, bounds)
         if arrays is None or reason is not None:
             excluded.append(Exclusion(event.member, reason or ExclusionReason.OTHER))
@@ -263,6 +267,26 @@ def derive_round(
     return dataclasses.replace(
         empty, included=tuple(included), model=model, model_bytes=model_bytes, failure=None
     )
+
+
+def duplicate_hashes(events: Sequence[UpdateRevealedEvent]) -> frozenset[bytes]:
+    """The update hashes more than one member of the round revealed.
+
+    Every member that revealed such a hash is excluded as ``DUPLICATE``, the first revealer too. No blob is in
+    the store before its member reveals (:mod:`fedchain.node._pending`), and revealing opens only once the
+    commit phase has closed, so nobody can copy an honest member's update in time to commit to it: two equal
+    hashes mean one member handed its bytes to another before committing (collusion, or one party with two
+    stakes), and neither may be paid for it. Telling the "original" apart is impossible from public data
+    anyway (commit order is the colluders' choice), and paying either would let the pair split one reward
+    with no extra work. An honest member's hash differs from everybody's: its training is its own, so a
+    collision with another honest update is a sha256 collision.
+    """
+    seen: set[bytes] = set()
+    twice: set[bytes] = set()
+    for event in events:
+        digest = bytes(event.update_hash)
+        (twice if digest in seen else seen).add(digest)
+    return frozenset(twice)
 
 
 def aggregate_model(

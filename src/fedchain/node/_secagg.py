@@ -235,13 +235,20 @@ def derive_secagg(
     revealed: Sequence[UpdateRevealedEvent],
 ) -> SecAggOutcome:  # fmt: skip
     """Unmask the round from public data, or say (re-derivably) why it cannot be, and who is to blame."""
-    from fedchain.node._derive import round_events
+    from fedchain.node._derive import duplicate_hashes, round_events
 
     survivors = {pub.ids[e.member] for e in revealed}
     vectors = masked_vectors(pub, store, revealed)
     excluded: dict[ChecksumAddress, ExclusionReason] = {}
+    # A masked vector names its member and round, so a copy of a peer's vector never decodes as the copier's:
+    # it is malformed, and named DUPLICATE when its hash is another revealer's. Unlike plain mode the author
+    # is known (the one whose vector it decodes as) and keeps its place: it is a survivor whose masks only
+    # its own vector cancels.
+    duplicated = duplicate_hashes(revealed)
+    hashes = {pub.ids[e.member]: bytes(e.update_hash) for e in revealed}
     for member in sorted(vectors.malformed):
-        excluded[pub.address(member)] = ExclusionReason.BAD_SHAPE
+        copied = hashes[member] in duplicated
+        excluded[pub.address(member)] = ExclusionReason.DUPLICATE if copied else ExclusionReason.BAD_SHAPE
     usable = dict(vectors.usable)
 
     missing = [f"share bundle of member {m}" for m in sorted(pub.unavailable_bundles)]

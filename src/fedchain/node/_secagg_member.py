@@ -3,7 +3,8 @@
 Each step writes what it needs later into the state file *before* its transaction, so a node killed at any
 point resumes without a second, different message: the round keys and the self-mask seed (sealed, see
 :mod:`fedchain.node._secrets`), then the share bundle's, the masked vector's and the unmask bundle's
-references. The update itself never leaves the node unmasked.
+references. The update itself never leaves the node unmasked, and the masked vector stays in the node's
+private pending folder (:mod:`fedchain.node._pending`) until the member reveals, as a plain update does.
 
 What a member reveals depends on the chain only (:mod:`fedchain.node._secagg`): it masks with every neighbour
 that called ``shareKeys`` and, at unmask, reveals for each neighbour the kind ``S`` (the members that called
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from fedchain.chain.accounts import Signer
 from fedchain.chain.bindings.coordinator import MemberActivity, Phase, Round
 from fedchain.chain.client import commitment
 from fedchain.exceptions import SecAggError, ShareMismatchError
@@ -24,7 +26,7 @@ from fedchain.fl.client import validate_fit_result
 from fedchain.fl.typing import Config, from_named, to_named
 from fedchain.node._derive import load_model, revealed_events
 from fedchain.node._secagg import SecAggPublic, load_public, masked_vectors
-from fedchain.node._secrets import seal, state_key, unseal
+from fedchain.node._secrets import open_sealed, seal, state_key
 from fedchain.node.errors import ModelIntegrityError, NodeStateError
 from fedchain.privacy.secagg import (
     ReceivedShares,
@@ -66,18 +68,29 @@ def secagg_step(p: Participant, r: int, rnd: Round, act: MemberActivity) -> list
     return []
 
 
-def _key(p: Participant) -> bytes:
+def _signer(p: Participant) -> Signer:
     if p.fc.signer is None:
         raise NodeStateError("a SecAgg+ member needs its account to seal its round secrets")
-    return state_key(p.fc.signer, p.fc.deployment.chain_id, p.fc.coordinator.address, p.task)
+    return p.fc.signer
+
+
+def _key(p: Participant) -> bytes:
+    return state_key(_signer(p), p.fc.deployment.chain_id, p.fc.coordinator.address, p.task)
 
 
 def _secrets(p: Participant, r: int) -> tuple[RoundKeys, bytes]:
-    """This round's keys and self-mask seed, unsealed from the state file."""
+    """This round's keys and self-mask seed, unsealed from the state file (a value sealed under the old v1
+    key is re-sealed under the current one and saved: :mod:`fedchain.node._secrets`)."""
     saved = p.state.rounds().get(str(r), {})
     if "sealed" not in saved:
         raise NodeStateError(f"round {r}: the state file holds no SecAgg+ secrets (were they deleted?)")
-    raw = json.loads(unseal(_key(p), saved["sealed"], f"round {r} secagg"))
+    label = f"round {r} secagg"
+    chain_id, coordinator = p.fc.deployment.chain_id, p.fc.coordinator.address
+    secret, resealed = open_sealed(_signer(p), chain_id, coordinator, p.task, saved["sealed"], label)
+    if resealed is not None:
+        saved["sealed"] = resealed
+        p.state.save()
+    raw = json.loads(secret)
     keys = RoundKeys.from_private_bytes(bytes.fromhex(raw["maskSk"]), bytes.fromhex(raw["encSk"]))
     return keys, bytes.fromhex(raw["selfSeed"])
 
@@ -115,7 +128,8 @@ def _commit(p: Participant, r: int, rnd: Round) -> str:
     saved = p.state.rounds()[str(r)]
     if "update" not in saved:
         pub = load_public(p.fc, p.store, p.spec, p.task, r, bundles=False)
-        ref = p.store.put(_masked_update(p, r, rnd, pub))
+        masked = _masked_update(p, r, rnd, pub)
+        ref = p.pending.keep(p.store, masked)  # kept private: published only when it reveals (Participant)
         saved |= {"salt": p.salt_source(32).hex(), "update": ref.to_dict(), "numExamples": 0}
         p.state.save()  # before the commit: a restart reveals this very vector
     ref = ContentRef.from_dict(saved["update"])

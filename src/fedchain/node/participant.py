@@ -15,6 +15,7 @@ from fedchain.fl.strategies import FedAvg, Params
 from fedchain.fl.typing import Config, from_named, to_named
 from fedchain.incentives import RewardTree
 from fedchain.node._derive import load_model, read_round_record, record_rewards
+from fedchain.node._pending import PendingBlobs
 from fedchain.node._secagg_member import forget_secrets, secagg_step
 from fedchain.node._state import StateFile, bind_state
 from fedchain.node.errors import ModelIntegrityError, NodeStateError, VerificationError
@@ -27,7 +28,9 @@ class Participant:
 
     Each :meth:`step` re-reads the chain and does at most the next needed action per round. The local state
     file holds only secrets and artifacts: for each round, the salt and the update's reference, written
-    before ``commit`` so a restarted node can still reveal.
+    before ``commit`` so a restarted node can still reveal. The update's bytes stay in the node's private
+    pending folder (:mod:`fedchain.node._pending`) until it reveals: nobody can copy them while commitments
+    are still open.
 
     Parameters
     ----------
@@ -72,6 +75,7 @@ class Participant:
         self.fc, self.store, self.client, self.spec, self.task = fc, store, client, spec, task_id
         self.state = StateFile(state_path)
         bind_state(self.state, fc.deployment.chain_id, fc.coordinator.address, task_id)
+        self.pending = PendingBlobs(self.state.path)  # committed updates, unpublished until the reveal
         self.num_examples = num_examples
         self.strategy_factory: StrategyFactory = strategy_factory or FedAvg
         self.fit_config: Config = dict(fit_config or {})
@@ -212,7 +216,8 @@ class Participant:
         params = load_model(self.store, self.spec, head.model_hash, head.locator)
         config: Config = {**self.fit_config, "server_round": r}
         fit = validate_fit_result(self.client.fit(from_named(params, self.spec), config), self.spec)
-        return self.store.put(self.encode_update(to_named(fit.parameters, self.spec)))
+        # Not in the store yet: a peer could copy it before the commit phase closes (published in _reveal).
+        return self.pending.keep(self.store, self.encode_update(to_named(fit.parameters, self.spec)))
 
     def encode_update(self, update: Params) -> bytes:
         """The bytes published for an update (the canonical encoding; tests override it to misbehave)."""
@@ -225,7 +230,9 @@ class Participant:
         ref = ContentRef.from_dict(saved["update"])
         salt = bytes.fromhex(saved["salt"])
         examples = int(saved["numExamples"])  # secagg: 0, the weight is inside the masked vector
+        self.pending.publish(self.store, ref)  # the commit phase is closed: nobody can commit to it any more
         self.fc.coordinator.reveal(self.task, r, ref.sha256, salt, examples, ref.locator)
+        self.pending.forget(ref)
         if saved.get("secagg"):
             return f"round {r}: revealed its masked update"
         return f"round {r}: revealed {examples} examples"
@@ -262,6 +269,8 @@ class Participant:
             if rnd.phase not in TERMINAL_PHASES:
                 continue
             forget_secrets(saved)
+            if "update" in saved:
+                self.pending.forget(ContentRef.from_dict(saved["update"]))
             if rnd.phase == Phase.FINALIZED:
                 line = self._claim(r, rnd)
                 if line is None:
