@@ -1724,6 +1724,14 @@ contract CoordinatorTest is CoordinatorBase {
         assertEq(uint256(coord.advance(id)), uint256(ICoordinator.Phase.Aborted));
     }
 
+    /// @dev The vector `tests/incentives/test_merkle.py` pins for the Python tree: the same root on both sides.
+    function test_RewardTreeKnownAnswer() public pure {
+        RewardTree.Node[] memory leaves = new RewardTree.Node[](2);
+        leaves[0] = Merkle.leaf(0x1111111111111111111111111111111111111111, 5e18);
+        leaves[1] = Merkle.leaf(0x2222222222222222222222222222222222222222, 25e17);
+        assertEq(Merkle.root(leaves), 0x8ab980e63dff72d6890719bac5469ea2602aa24dafea4d40d61b4575423b4624);
+    }
+
     function test_Advance_NoRoundAndHelpers() public {
         uint256 id = _setupTask(PLAIN, 1, 1, 1);
         assertEq(uint256(coord.advance(id)), uint256(ICoordinator.Phase.None));

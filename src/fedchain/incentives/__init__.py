@@ -6,11 +6,12 @@ from fedchain.incentives.contribution import (
     contribution_weights,
     split_by_weight,
 )
-from fedchain.incentives.merkle import RewardTree, leaf_hash, verify_proof
+from fedchain.incentives.merkle import RewardTree, SumNode, leaf_hash, verify_proof
 
 __all__ = [
     "ALIGNMENT_ONE",
     "RewardTree",
+    "SumNode",
     "alignments",
     "contribution_weights",
     "leaf_hash",

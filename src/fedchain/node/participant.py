@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fedchain import codec
-from fedchain.chain.bindings.coordinator import MemberActivity, Mode, Phase, Round
+from fedchain.chain.bindings.coordinator import MemberActivity, Mode, Node, Phase, Round
 from fedchain.chain.client import TERMINAL_PHASES, Fedchain, commitment
 from fedchain.codec import ModelSpec
 from fedchain.fl.client import NumPyClient, validate_fit_result
@@ -292,7 +292,8 @@ class Participant:
         amount = tree.amount(self.fc.address)
         if tree.root != rnd.rewards_root or amount <= 0:
             return f"round {r}: no reward"
-        self.fc.coordinator.claim(self.task, r, amount, tree.proof(self.fc.address))
+        proof = [Node(*sibling) for sibling in tree.proof(self.fc.address)]
+        self.fc.coordinator.claim(self.task, r, amount, proof)
         return f"round {r}: claimed {amount}"
 
     def describe(self) -> dict[str, Any]:

@@ -94,6 +94,26 @@ class Phase(IntEnum):
 
 
 @dataclass(frozen=True)
+class Node:
+    """Solidity struct ``Node``."""
+
+    hash: bytes
+    sum: int
+
+    @classmethod
+    def from_abi(cls, raw: Any) -> Node:
+        """Build from the tuple web3 returns."""
+        return cls(bytes(raw[0]), int(raw[1]))
+
+    def to_abi(self) -> tuple[Any, ...]:
+        """The tuple web3 expects."""
+        return (
+            self.hash,
+            self.sum,
+        )
+
+
+@dataclass(frozen=True)
 class TaskParams:
     """Solidity struct ``TaskParams``."""
 
@@ -1371,16 +1391,16 @@ class Coordinator(BoundContract):
         )
 
     def claim(
-        self, task_id: int, round_number: int, amount: int, proof: list[bytes], *, phase: str = "claim"
+        self, task_id: int, round_number: int, amount: int, proof: list[Node], *, phase: str = "claim"
     ) -> TxReceipt:
-        """Send ``claim(uint256,uint256,uint256,bytes32[])`` from the bound signer; returns the receipt."""
+        """Send ``claim(uint256,uint256,uint256,(bytes32,uint256)[])`` from the bound signer; returns the receipt."""
         return self._send(
-            "claim(uint256,uint256,uint256,bytes32[])",
+            "claim(uint256,uint256,uint256,(bytes32,uint256)[])",
             (
                 task_id,
                 round_number,
                 amount,
-                [x for x in proof],
+                [x.to_abi() for x in proof],
             ),
             phase=phase,
         )
@@ -1795,6 +1815,7 @@ __all__ = [
     "MemberJoinedEvent",
     "MemberLeftEvent",
     "Mode",
+    "Node",
     "Phase",
     "PhaseAdvancedEvent",
     "RewardClaimedEvent",
