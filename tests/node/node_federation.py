@@ -21,7 +21,7 @@ from fedchain.fl.strategies import FedAvg, Params, Strategy
 from fedchain.fl.typing import Metrics, from_named
 from fedchain.node import Aggregator, Participant
 from fedchain.storage import LocalDirectoryStore
-from fedchain.taskspec import DEFAULT_MAX_EXAMPLES, SecAggSpec, TaskSpec, publish_task_spec
+from fedchain.taskspec import SecAggSpec, TaskSpec, UpdateBounds, publish_task_spec
 
 TOKEN = 10**18
 STAKE = 10 * TOKEN
@@ -87,11 +87,17 @@ class Federation:
 
 
 def build_federation(
-    backend: ChainBackend, tmp_path: Path, *, members: int = 3, secagg: SecAggSpec | None = None
+    backend: ChainBackend,
+    tmp_path: Path,
+    *,
+    members: int = 3,
+    secagg: SecAggSpec | None = None,
+    bounds: UpdateBounds | None = None,
 ) -> Federation:
     """Deploy, create a task with an all-zeros model, and let ``members`` hospitals join.
 
-    The task is in ``plain`` mode, or in ``secagg`` mode with the given protocol parameters.
+    The task is in ``plain`` mode, or in ``secagg`` mode with the given protocol parameters; its spec holds
+    ``bounds`` (default: the default bounds).
     """
     data = hospitals(members, partitioner="iid", seed=3)
     clients = logistic_clients(data, local_epochs=5)
@@ -111,7 +117,8 @@ def build_federation(
     store = LocalDirectoryStore(tmp_path / "blobs")
     zeros = {t.name: np.zeros(t.shape, t.dtype) for t in spec.tensors}
     ref0 = store.put(codec.encode(zeros, spec))
-    spec_ref = publish_task_spec(store, TaskSpec(spec, "fedavg", secagg=secagg))
+    task_spec = TaskSpec(spec, "fedavg", secagg=secagg, bounds=bounds or UpdateBounds())
+    spec_ref = publish_task_spec(store, task_spec)
     mode, durations = (Mode.PLAIN, DURATIONS) if secagg is None else (Mode.SEC_AGG, SECAGG_DURATIONS)
     params = TaskParams(
         spec_hash=spec_ref.sha256, initial_model_hash=ref0.sha256, initial_model_locator=ref0.locator,
@@ -119,7 +126,7 @@ def build_federation(
         non_reveal_slash=STAKE // 2, dispute_slash=STAKE // 2, skip_slash=STAKE // 10,
         cohort_size=len(clients), min_revealers=1,
         max_rounds=0, mode=mode, aggregator=keys[0].address, durations=durations,
-        max_examples=DEFAULT_MAX_EXAMPLES,
+        max_examples=task_spec.bounds.max_examples,
     )  # fmt: skip
     owner.token.approve(owner.vault.address, params.reward_pool)
     task = owner.coordinator.events_in_receipt(owner.coordinator.create_task(params), "TaskCreated")[0].task

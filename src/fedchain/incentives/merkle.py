@@ -4,16 +4,16 @@ A round's rewards are a list of ``(account, amount)`` pairs. The aggregator publ
 total on-chain; each account claims its amount with a proof. A plain Merkle tree cannot bound the sum of its
 leaves, so an aggregator could publish leaves that add up to more than the round pays and leave the last
 claimers with nothing. In a *sum* tree every node commits to its children's hashes and to the sums of the
-amounts beneath each, so the root fixes the total: the coordinator accepts a claim only when its proof leads to
-the root with a total of exactly the round's ``rewardTotal``, so no set of claims can add up to more.
+amounts beneath each, so the root fixes the total: the coordinator accepts a claim only when its proof leads
+to the root with a total of exactly the round's ``rewardTotal``, so no set of claims can add up to more.
 
 - leaf: ``keccak256(abi.encode(account, amount))`` (64 bytes hashed), sum ``amount``;
-- node of children ``(a, sa)`` and ``(b, sb)`` ordered by hash (``a < b``): ``keccak256(abi.encode(a, sa, b,
-  sb))`` (128 bytes hashed: a node is never taken for a leaf), sum ``sa + sb``. Both children's sums are bound,
-  not only their total (a tree hashing only the total lets a prover shift value between subtrees: Maxwell's
-  sum-tree flaw);
-- the layout is OpenZeppelin's ``StandardMerkleTree`` (leaves sorted by hash at the end of a flat array, root at
-  0); verification does not depend on it, since pairs are hashed sorted.
+- node of children ``(a, sa)`` and ``(b, sb)`` ordered by hash (``a < b``): ``keccak256(abi.encode(a, sa,
+  b, sb))`` (128 bytes hashed: a node is never taken for a leaf), sum ``sa + sb``. Both children's sums are
+  bound, not only their total (a tree hashing only the total lets a prover shift value between subtrees:
+  Maxwell's sum-tree flaw);
+- the layout is OpenZeppelin's ``StandardMerkleTree`` (leaves sorted by hash at the end of a flat array, root
+  at 0); verification does not depend on it, since pairs are hashed sorted.
 
 Written here because no maintained Python package implements this tree; it is a few pure functions over
 ``eth_abi`` and ``eth_utils``.

@@ -26,11 +26,14 @@ from fedchain.exceptions import (
     BlobTooLargeError,
     CodecError,
     ConfigError,
+    FixedPointOverflowError,
     InvalidLocatorError,
     NonFiniteError,
 )
+from fedchain.fl.fixedpoint import DEFAULT_CONFIG, FixedPointConfig, quantize
 from fedchain.fl.strategies import FitResult, Params, Strategy
 from fedchain.fl.typing import Metrics
+from fedchain.fl.update_norm import within_norm_bound
 from fedchain.incentives.contribution import ALIGNMENT_ONE, alignments, contribution_weights, split_by_weight
 from fedchain.node.errors import AggregationError, ModelIntegrityError, VerificationError
 from fedchain.storage import BlobStore, sha256_digest
@@ -155,14 +158,21 @@ def revealed_events(fc: Fedchain, task: int, round_number: int) -> list[UpdateRe
 
 
 def load_update(
-    store: BlobStore, spec: ModelSpec, event: UpdateRevealedEvent, bounds: UpdateBounds | None = None
+    store: BlobStore,
+    spec: ModelSpec,
+    event: UpdateRevealedEvent,
+    bounds: UpdateBounds | None = None,
+    base: Params | None = None,
+    fixed_point: FixedPointConfig = DEFAULT_CONFIG,
 ) -> tuple[NamedArrays | None, ExclusionReason | None]:
     """Fetch, decode and bound-check one revealed update; return ``(arrays, None)`` or ``(None, reason)``.
 
     With ``bounds`` (the task spec's), an example count outside ``[1, max_examples]`` or a value beyond
-    ``±max_abs_value`` is ``OUT_OF_RANGE``. Transient storage failures (I/O errors) are raised, not
-    classified:
-    they say nothing about the update.
+    ``±max_abs_value`` (or beyond ``fixed_point``'s range) is ``OUT_OF_RANGE``; then, with the round's
+    ``base`` model too, an update farther than ``max_update_norm`` from it is ``NORM_BOUND``, decided exactly
+    in ``fixed_point`` (the strategy's, the quantization the aggregation uses:
+    :func:`~fedchain.fl.update_norm.within_norm_bound`), so every node excludes the same members. Transient
+    storage failures (I/O errors) are raised, not classified: they say nothing about the update.
     """
     if bounds is not None and not 1 <= event.num_examples <= bounds.max_examples:
         return None, ExclusionReason.OUT_OF_RANGE
@@ -184,7 +194,23 @@ def load_update(
         a.size and float(np.max(np.abs(a))) > bounds.max_abs_value for a in arrays.values()
     ):
         return None, ExclusionReason.OUT_OF_RANGE
+    if bounds is not None and base is not None:
+        try:
+            if not within_norm_bound(arrays, base, bounds.max_update_norm, fixed_point):
+                return None, ExclusionReason.NORM_BOUND
+        except FixedPointOverflowError:
+            if _beyond_fixed_point(arrays, fixed_point):  # a maxAbsValue above fixed point's range let it by
+                return None, ExclusionReason.OUT_OF_RANGE
+            # else the base itself is beyond fixed point: the aggregation fails the same way on every node
     return arrays, None
+
+
+def _beyond_fixed_point(arrays: NamedArrays, fixed_point: FixedPointConfig) -> bool:
+    try:
+        quantize(arrays, fixed_point)
+    except FixedPointOverflowError:
+        return True
+    return False
 
 
 def model_locator(fc: Fedchain, task: int, model_hash: bytes) -> str:
@@ -234,11 +260,14 @@ def derive_round(
     excluded: list[Exclusion] = []
     results: list[FitResult] = []
     duplicated = duplicate_hashes(events)
+    base: Params | None = None  # fetched once, if any update was revealed (the norm bound is relative to it)
     for event in events:
         if bytes(event.update_hash) in duplicated:
             excluded.append(Exclusion(event.member, ExclusionReason.DUPLICATE))
             continue
-        arrays, reason = load_update(store, spec, event, bounds)
+        if base is None:
+            base = load_model(store, spec, rnd.base_model_hash, model_locator(fc, task, rnd.base_model_hash))
+        arrays, reason = load_update(store, spec, event, bounds, base, strategy.fixed_point)
         if arrays is None or reason is not None:
             excluded.append(Exclusion(event.member, reason or ExclusionReason.OTHER))
             continue
@@ -252,9 +281,8 @@ def derive_round(
         included=(), excluded=tuple(excluded), model=None, model_bytes=None, failure="no valid update",
         unavailable=missing,
     )  # fmt: skip
-    if not results:
+    if not results or base is None:
         return empty
-    base = load_model(store, spec, rnd.base_model_hash, model_locator(fc, task, rnd.base_model_hash))
     try:
         model, model_bytes = aggregate_model(strategy, base, results, round_number, spec)
     except AggregationError as exc:
