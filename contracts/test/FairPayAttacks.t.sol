@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.24;
 
-import {RewardTree} from "../src/libraries/RewardTree.sol";
 import {CoordinatorBase} from "./utils/CoordinatorBase.sol";
 import {Merkle} from "./utils/Merkle.sol";
 import {FedToken} from "../src/FedToken.sol";

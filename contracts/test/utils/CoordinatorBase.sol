@@ -101,7 +101,10 @@ abstract contract CoordinatorBase is Fixture {
     }
 
     /// @dev A full accepted round; returns what `_toChallenge` returns.
-    function _fullRound(uint256 taskId) internal returns (uint256 r, address[] memory cohort, RewardTree.Node[] memory leaves) {
+    function _fullRound(uint256 taskId)
+        internal
+        returns (uint256 r, address[] memory cohort, RewardTree.Node[] memory leaves)
+    {
         (r, cohort, leaves) = _toChallenge(taskId);
         vm.warp(block.timestamp + T);
         coord.finalize(taskId, r);

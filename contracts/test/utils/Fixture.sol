@@ -198,7 +198,11 @@ abstract contract Fixture is Test {
     }
 
     /// @dev Rewards: `perMember` to each of `members`.
-    function _leaves(address[] memory members, uint256 perMember) internal pure returns (RewardTree.Node[] memory leaves) {
+    function _leaves(address[] memory members, uint256 perMember)
+        internal
+        pure
+        returns (RewardTree.Node[] memory leaves)
+    {
         leaves = new RewardTree.Node[](members.length);
         for (uint256 i; i < members.length; ++i) {
             leaves[i] = Merkle.leaf(members[i], perMember);

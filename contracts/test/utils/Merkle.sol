@@ -18,7 +18,11 @@ library Merkle {
         return level[0].hash;
     }
 
-    function proof(RewardTree.Node[] memory leaves, uint256 index) internal pure returns (RewardTree.Node[] memory out) {
+    function proof(RewardTree.Node[] memory leaves, uint256 index)
+        internal
+        pure
+        returns (RewardTree.Node[] memory out)
+    {
         RewardTree.Node[] memory buf = new RewardTree.Node[](64);
         uint256 len;
         RewardTree.Node[] memory level = leaves;
