@@ -122,7 +122,7 @@ library CoordinatorViews {
     {
         S.Activity storage a = self.activity[taskId][member];
         S.Votes storage v = self.votes[taskId][member];
-        (absentRound,) = E.pendingAbsence(self, taskId, self.tasks[taskId].mode, a, v);
+        (absentRound,) = E.pendingAbsence(self, taskId, self.tasks[taskId].mode, a, v, true);
         disputeRound = E.pendingDispute(self, taskId, v);
         faultRound = E.pendingFault(self, taskId, a, v);
     }

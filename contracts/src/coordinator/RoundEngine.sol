@@ -195,18 +195,22 @@ library RoundEngine {
 
     /// @dev The round the member entered last (advertised keys in SecAgg, committed otherwise) if it ended with a
     /// step the member skipped, unslashed; and that step (see `ICoordinator.slashAbsent`). Only the last entry
-    /// can be one: entering again is refused while it is pending.
+    /// can be one: entering again is refused while it is pending. With `live` (views), a latest round whose
+    /// deadline expired counts as ended, as `advance` would make it; transactions sync the round first.
     function pendingAbsence(
         S.Layout storage self,
         uint256 taskId,
         ICoordinator.Mode mode,
         S.Activity storage a,
-        S.Votes storage v
+        S.Votes storage v,
+        bool live
     ) internal view returns (uint256 r, ICoordinator.Phase skipped) {
         bool secagg = mode == ICoordinator.Mode.SecAgg;
         uint32 e = secagg ? a.advertised : a.committed;
         if (e == 0 || e == v.slashedAbsent) return (0, ICoordinator.Phase.None);
-        S.RoundState storage s = self.rounds[taskId][e].s;
+        S.RoundStore storage rd = self.rounds[taskId][e];
+        S.RoundState memory s = rd.s;
+        if (live && e == self.tasks[taskId].roundCount) (s,) = simulate(self, taskId, rd);
         if (!RoundMath.isIdle(s.phase)) return (0, ICoordinator.Phase.None);
         // The first step of the round the member was due to take and did not, in a phase the round reached.
         if (secagg && a.shared != e) skipped = ICoordinator.Phase.ShareKeys;
@@ -251,7 +255,7 @@ library RoundEngine {
         bool complete = mode == ICoordinator.Mode.SecAgg ? a.advertised == a.unmasked : a.committed == a.revealed;
         if (complete && a.excluded == 0) return;
         S.Votes storage v = self.votes[taskId][member];
-        (uint256 pending,) = pendingAbsence(self, taskId, mode, a, v);
+        (uint256 pending,) = pendingAbsence(self, taskId, mode, a, v, false);
         if (pending == 0) pending = pendingFault(self, taskId, a, v);
         if (pending != 0) revert ICoordinator.CoordinatorSlashPending(taskId, member, pending);
     }
@@ -262,7 +266,7 @@ library RoundEngine {
         view
     {
         S.Votes storage v = self.votes[taskId][member];
-        (uint256 pending,) = pendingAbsence(self, taskId, self.tasks[taskId].mode, a, v);
+        (uint256 pending,) = pendingAbsence(self, taskId, self.tasks[taskId].mode, a, v, false);
         if (pending == 0) pending = pendingDispute(self, taskId, v);
         if (pending == 0) pending = pendingFault(self, taskId, a, v);
         if (pending != 0) revert ICoordinator.CoordinatorSlashPending(taskId, member, pending);

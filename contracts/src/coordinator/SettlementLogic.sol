@@ -211,7 +211,7 @@ library SettlementLogic {
         S.Votes storage v = self.votes[taskId][member];
         uint32 r = uint32(roundNumber);
         if (v.slashedAbsent == r && r != 0) revert ICoordinator.CoordinatorAlreadySlashed(taskId, roundNumber, member);
-        (uint256 pending, ICoordinator.Phase skipped) = E.pendingAbsence(self, taskId, t.mode, a, v);
+        (uint256 pending, ICoordinator.Phase skipped) = E.pendingAbsence(self, taskId, t.mode, a, v, false);
         if (pending == 0 || pending != roundNumber) {
             revert ICoordinator.CoordinatorNoEvidence(taskId, roundNumber, member);
         }

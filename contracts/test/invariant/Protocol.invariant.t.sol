@@ -83,6 +83,71 @@ contract ProtocolInvariantTest is ProtocolSetup {
         assertEq(claimable, vault.totalClaimable(), "claimables add up");
     }
 
+    /// @notice Nobody's funds are locked past a bounded time: from any state, within a few days of phase deadlines
+    /// every round ends, anyone applies the pending slashes, every member leaves with its stake, the owner closes the
+    /// task and gets the pool back, the aggregator withdraws its deposit and every credit is withdrawn, so the vault
+    /// holds nothing but unclaimed rewards (which their owners may claim at any time). Checked on a snapshot.
+    function invariant_EveryoneCanExitInBoundedTime() public {
+        uint256 snapshot = vm.snapshotState();
+        for (uint256 k; k < 2; ++k) {
+            _endRounds(ids[k]);
+            _exitAll(ids[k]);
+        }
+        for (uint256 i; i <= handler.ACTORS(); ++i) {
+            address a = i == handler.ACTORS() ? owner : handler.actor(i);
+            if (vault.owedTo(a) == 0) continue;
+            vm.prank(a);
+            vault.withdraw();
+        }
+        assertEq(vault.totalStakes(), 0, "every stake returned");
+        assertEq(vault.totalBonds(), 0, "every bond returned or forfeited");
+        assertEq(vault.totalPools(), 0, "every pool returned to its owner");
+        assertEq(vault.totalOwed(), 0, "every credit withdrawn");
+        assertEq(token.balanceOf(address(vault)), vault.totalClaimable(), "only unclaimed rewards remain");
+        vm.revertToState(snapshot);
+    }
+
+    /// @dev Lets time pass until the task's latest round is over (expired phases abort; a challenge window ends in
+    /// `finalize`). Each phase lasts 30 minutes: ten days are far more than any round can take.
+    function _endRounds(uint256 id) internal {
+        for (uint256 step; step < 10; ++step) {
+            uint256 r = coord.currentRound(id);
+            ICoordinator.Phase phase = coord.currentPhase(id);
+            if (r == 0 || phase >= ICoordinator.Phase.Finalized) return;
+            vm.warp(block.timestamp + 1 days);
+            vm.roll(block.number + 1);
+            if (phase == ICoordinator.Phase.Challenge) coord.finalize(id, r);
+            else coord.advance(id);
+        }
+        assertGe(uint256(coord.currentPhase(id)), uint256(ICoordinator.Phase.Finalized), "round ended");
+    }
+
+    /// @dev A stranger applies every pending slash; then every member leaves, the owner closes the task and the
+    /// aggregator withdraws its deposit. Any revert fails the invariant.
+    function _exitAll(uint256 id) internal {
+        for (uint256 i; i < handler.ACTORS(); ++i) {
+            address m = handler.actor(i);
+            (uint256 absent, uint256 dispute, uint256 fault) = coord.pendingSlash(id, m);
+            vm.startPrank(stranger);
+            if (absent != 0) coord.slashAbsent(id, absent, m);
+            if (dispute != 0) coord.slashLoser(id, dispute, m);
+            if (fault != 0) coord.slashFault(id, fault, m);
+            vm.stopPrank();
+            if (!registry.isMember(id, m)) continue;
+            vm.prank(m);
+            coord.leave(id);
+        }
+        if (!coord.task(id).closed) {
+            vm.prank(owner);
+            coord.closeTask(id);
+        }
+        uint256 deposit = coord.task(id).bondDeposit;
+        if (deposit != 0) {
+            vm.prank(aggregator);
+            coord.withdrawBond(id, deposit);
+        }
+    }
+
     /// @notice Finalized models are never replaced: the registry only grows and each version's parent is the
     /// previous version's hash.
     function invariant_ModelChainAppendOnly() public view {
