@@ -209,15 +209,19 @@ library RoundEngine {
         uint32 e = secagg ? a.advertised : a.committed;
         if (e == 0 || e == v.slashedAbsent) return (0, ICoordinator.Phase.None);
         S.RoundStore storage rd = self.rounds[taskId][e];
-        S.RoundState memory s = rd.s;
-        if (live && e == self.tasks[taskId].roundCount) (s,) = simulate(self, taskId, rd);
-        if (!RoundMath.isIdle(s.phase)) return (0, ICoordinator.Phase.None);
+        ICoordinator.Phase phase = rd.s.phase;
+        ICoordinator.Phase reached = rd.s.reached;
+        if (live && e == self.tasks[taskId].roundCount) {
+            (S.RoundState memory now_,) = simulate(self, taskId, rd);
+            (phase, reached) = (now_.phase, now_.reached);
+        }
+        if (!RoundMath.isIdle(phase)) return (0, ICoordinator.Phase.None);
         // The first step of the round the member was due to take and did not, in a phase the round reached.
         if (secagg && a.shared != e) skipped = ICoordinator.Phase.ShareKeys;
         else if (secagg && a.committed != e) return (0, ICoordinator.Phase.None); // sharing, not committing: free
         else if (a.revealed != e) skipped = ICoordinator.Phase.Reveal;
         else if (secagg && a.unmasked != e) skipped = ICoordinator.Phase.Unmask;
-        if (skipped == ICoordinator.Phase.None || s.reached < skipped) return (0, ICoordinator.Phase.None);
+        if (skipped == ICoordinator.Phase.None || reached < skipped) return (0, ICoordinator.Phase.None);
         r = e;
     }
 
