@@ -218,12 +218,12 @@ contract Coordinator is ReentrancyGuard, ICoordinator {
 
     /// @inheritdoc ICoordinator
     function attest(uint256 taskId, uint256 roundNumber) external {
-        SettlementLogic.vote(_state, _vault, taskId, roundNumber, false);
+        SettlementLogic.vote(_state, taskId, roundNumber, false);
     }
 
     /// @inheritdoc ICoordinator
     function challenge(uint256 taskId, uint256 roundNumber) external {
-        SettlementLogic.vote(_state, _vault, taskId, roundNumber, true);
+        SettlementLogic.vote(_state, taskId, roundNumber, true);
     }
 
     /// @inheritdoc ICoordinator

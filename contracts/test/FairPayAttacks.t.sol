@@ -114,6 +114,62 @@ contract FairPayAttacksTest is CoordinatorBase {
         assertTrue(registry.isMember(id, victim));
     }
 
+    /// @dev Finding: a sybil that joined with ten times the others' stake attested a wrong aggregate and outweighed
+    /// every honest challenger: the wrong model was finalized and the challengers were slashed. One vote per
+    /// member: the whale is one voter, the two honest challengers reject the round and only the whale lost.
+    function test_Attack_WhaleCannotOutvoteHonestChallengers() public {
+        uint256 id = _setupTask(PLAIN, 3, 3, 1);
+        address whale = _member(7);
+        _join(id, whale, 10 * STAKE);
+        (uint256 r, address[] memory cohort,) = _toChallenge(id);
+        vm.prank(whale);
+        coord.attest(id, r);
+        vm.prank(cohort[0]);
+        coord.challenge(id, r);
+        vm.prank(cohort[1]);
+        coord.challenge(id, r);
+        vm.warp(coord.round(id, r).deadline);
+        coord.finalize(id, r);
+        assertEq(uint256(coord.round(id, r).phase), uint256(ICoordinator.Phase.Rejected));
+        (, uint256 whaleLost,) = coord.pendingSlash(id, whale);
+        assertEq(whaleLost, r);
+        for (uint256 i; i < 2; ++i) {
+            (, uint256 lost,) = coord.pendingSlash(id, cohort[i]);
+            assertEq(lost, 0, "a challenger that won is not slashable");
+            assertFalse(coord.memberActivity(id, cohort[i]).suspended);
+        }
+    }
+
+    /// @dev Finding: a vote in the last second of the window could flip the outcome with nobody left to answer.
+    /// A vote that flips it extends the window by a full `durations.challenge`: the honest side answers.
+    function test_Attack_LastSecondVotesAreAnswered() public {
+        uint256 id = _setupTask(PLAIN, 6, 3, 1);
+        (uint256 r,,) = _toChallenge(id);
+        address[6] memory m;
+        for (uint256 i; i < 6; ++i) {
+            m[i] = _member(i);
+        }
+        vm.prank(m[0]);
+        coord.challenge(id, r); // honest
+        vm.prank(m[1]);
+        coord.challenge(id, r); // honest
+        uint256 deadline = coord.round(id, r).deadline;
+        vm.warp(deadline - 1); // the sybils wait for the last second
+        for (uint256 i = 2; i < 5; ++i) {
+            vm.prank(m[i]);
+            coord.attest(id, r);
+        }
+        uint256 extended = coord.round(id, r).deadline;
+        assertEq(extended, block.timestamp + T, "the flip to accepted extends the window");
+        vm.warp(extended - 1);
+        vm.prank(m[5]);
+        coord.challenge(id, r); // an honest member answers: 3 against 3 rejects
+        assertEq(coord.round(id, r).deadline, block.timestamp + T, "the flip back extends it again");
+        vm.warp(coord.round(id, r).deadline);
+        coord.finalize(id, r);
+        assertEq(uint256(coord.round(id, r).phase), uint256(ICoordinator.Phase.Rejected));
+    }
+
     /// @dev Finding: payouts pushed to a recipient that cannot receive made the payer's transaction revert.
     /// An aggregator, an evicted member and a task owner that a blocklisting token refuses block nothing: the
     /// round finalizes, the eviction and the slash go through, and the blocked party's money waits as a credit.

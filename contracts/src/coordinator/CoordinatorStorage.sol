@@ -70,8 +70,6 @@ library CoordinatorStorage {
         uint120 rewardTotal;
         uint120 claimed;
         bool rewardsOpen;
-        uint256 attestWeight;
-        uint256 challengeWeight;
         uint128 bond; // locked at open, 0 once settled
         uint40 openedAt;
         uint40 endedAt;

@@ -74,8 +74,6 @@ library CoordinatorViews {
         out.rewardTotal = rd.rewardTotal;
         out.claimed = rd.claimed;
         out.bond = rd.bond;
-        out.attestWeight = rd.attestWeight;
-        out.challengeWeight = rd.challengeWeight;
         out.locator = rd.locator;
     }
 

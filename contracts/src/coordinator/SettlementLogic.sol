@@ -101,13 +101,10 @@ library SettlementLogic {
 
     /// @notice See `ICoordinator.attest` / `ICoordinator.challenge`.
     /// @param self The coordinator's storage.
-    /// @param vault The stake vault.
     /// @param taskId Task id.
     /// @param roundNumber Round.
     /// @param against Whether the vote challenges the aggregate.
-    function vote(S.Layout storage self, IStakeVault vault, uint256 taskId, uint256 roundNumber, bool against)
-        external
-    {
+    function vote(S.Layout storage self, uint256 taskId, uint256 roundNumber, bool against) external {
         S.TaskStore storage t = E.task(self, taskId);
         if (msg.sender == t.aggregator) revert ICoordinator.CoordinatorAggregatorCannotVote(taskId, msg.sender);
         S.RoundStore storage rd = self.rounds[taskId][roundNumber];
@@ -127,25 +124,11 @@ library SettlementLogic {
         if (v.voted == r) revert ICoordinator.CoordinatorAlreadyActed(taskId, roundNumber, msg.sender);
         uint256 pending = E.pendingDispute(self, taskId, v);
         if (pending != 0) revert ICoordinator.CoordinatorSlashPending(taskId, msg.sender, pending);
-        uint256 weight = vault.stakeOf(taskId, msg.sender);
         v.voted = r;
         v.votedChallenge = against;
-        if (against) {
-            if (rd.challengeCount == 0) {
-                uint256 extended = block.timestamp + t.timing[uint8(ICoordinator.Phase.Challenge)];
-                if (extended > deadline) {
-                    deadline = extended;
-                    s.deadline = uint40(extended);
-                }
-            }
-            ++rd.challengeCount;
-            rd.challengeWeight += weight;
-            emit ICoordinator.AggregateChallenged(taskId, roundNumber, msg.sender, weight, deadline);
-        } else {
-            ++rd.attestCount;
-            rd.attestWeight += weight;
-            emit ICoordinator.AggregateAttested(taskId, roundNumber, msg.sender, weight);
-        }
+        deadline = _count(t, rd, against);
+        if (against) emit ICoordinator.AggregateChallenged(taskId, roundNumber, msg.sender, deadline);
+        else emit ICoordinator.AggregateAttested(taskId, roundNumber, msg.sender, deadline);
     }
 
     /// @notice See `ICoordinator.finalize`.
@@ -170,12 +153,12 @@ library SettlementLogic {
         }
         uint256 deadline = s.deadline;
         if (block.timestamp < deadline) revert ICoordinator.CoordinatorTooEarly(taskId, roundNumber, deadline);
-        uint256 attestWeight = rd.attestWeight;
-        uint256 challengeWeight = rd.challengeWeight;
+        uint32 attests = rd.attestCount;
+        uint32 challenges = rd.challengeCount;
         bytes32 modelHash = rd.modelHash;
-        if (rd.challengeCount != 0 && attestWeight <= challengeWeight) {
+        if (_rejected(attests, challenges)) {
             E.setPhase(taskId, roundNumber, rd, ICoordinator.Phase.Rejected, 0, 0);
-            emit ICoordinator.RoundRejected(taskId, roundNumber, attestWeight, challengeWeight);
+            emit ICoordinator.RoundRejected(taskId, roundNumber, attests, challenges);
         } else if (modelHash == bytes32(0)) {
             E.setPhase(taskId, roundNumber, rd, ICoordinator.Phase.Failed, 0, 0);
             emit ICoordinator.RoundFailed(taskId, roundNumber, rd.metricsHash);
@@ -282,6 +265,31 @@ library SettlementLogic {
     }
 
     // ================================================================== internals
+
+    /// @dev Counts one vote and returns the window's end: the first challenge, or any vote that flips the outcome,
+    /// gives the other side a full `durations.challenge` to answer.
+    function _count(S.TaskStore storage t, S.RoundStore storage rd, bool against) private returns (uint256 deadline) {
+        S.RoundState storage s = rd.s;
+        deadline = s.deadline;
+        uint32 attests = rd.attestCount;
+        uint32 challenges = rd.challengeCount;
+        bool rejectedBefore = _rejected(attests, challenges);
+        if (against) rd.challengeCount = ++challenges;
+        else rd.attestCount = ++attests;
+        if ((against && challenges == 1) || rejectedBefore != _rejected(attests, challenges)) {
+            uint256 extended = block.timestamp + t.timing[uint8(ICoordinator.Phase.Challenge)];
+            if (extended > deadline) {
+                deadline = extended;
+                s.deadline = uint40(extended);
+            }
+        }
+    }
+
+    /// @dev The dispute's outcome for these counts: rejected iff someone challenged and the challengers are at
+    /// least as many as the attesters (one vote per member).
+    function _rejected(uint256 attests, uint256 challenges) private pure returns (bool) {
+        return challenges != 0 && attests <= challenges;
+    }
 
     /// @dev Requires round `r` to have ended, syncing it first if it is the task's current one (an expired
     /// round becomes terminal, so its absentees can be slashed before anyone opens the next).

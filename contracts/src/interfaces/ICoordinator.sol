@@ -174,8 +174,6 @@ interface ICoordinator {
         uint256 rewardTotal;
         uint256 claimed;
         uint256 bond;
-        uint256 attestWeight;
-        uint256 challengeWeight;
         string locator;
     }
 
@@ -391,21 +389,22 @@ interface ICoordinator {
         uint256 challengeDeadline
     );
 
-    /// @notice A member attested the aggregate.
+    /// @notice A member attested the aggregate (one vote, whatever its stake).
     /// @param task Task id.
     /// @param round Round.
     /// @param voter Member.
-    /// @param weight Its stake.
-    event AggregateAttested(uint256 indexed task, uint256 indexed round, address indexed voter, uint256 weight);
+    /// @param challengeDeadline The (possibly extended) end of the window.
+    event AggregateAttested(
+        uint256 indexed task, uint256 indexed round, address indexed voter, uint256 challengeDeadline
+    );
 
-    /// @notice A member challenged the aggregate.
+    /// @notice A member challenged the aggregate (one vote, whatever its stake).
     /// @param task Task id.
     /// @param round Round.
     /// @param voter Member.
-    /// @param weight Its stake.
     /// @param challengeDeadline The (possibly extended) end of the window.
     event AggregateChallenged(
-        uint256 indexed task, uint256 indexed round, address indexed voter, uint256 weight, uint256 challengeDeadline
+        uint256 indexed task, uint256 indexed round, address indexed voter, uint256 challengeDeadline
     );
 
     /// @notice The aggregate was accepted: model appended, rewards claimable, bond returned.
@@ -427,9 +426,9 @@ interface ICoordinator {
     /// @notice The aggregate was rejected by the dispute: bond forfeited to the pool.
     /// @param task Task id.
     /// @param round Round.
-    /// @param attestWeight Attesting stake.
-    /// @param challengeWeight Challenging stake.
-    event RoundRejected(uint256 indexed task, uint256 indexed round, uint256 attestWeight, uint256 challengeWeight);
+    /// @param attestCount Attesting members.
+    /// @param challengeCount Challenging members.
+    event RoundRejected(uint256 indexed task, uint256 indexed round, uint256 attestCount, uint256 challengeCount);
 
     /// @notice A reward was claimed.
     /// @param task Task id.
@@ -805,14 +804,17 @@ interface ICoordinator {
     /// @param reason Why.
     function recordExclusion(uint256 taskId, uint256 roundNumber, address member, ExclusionReason reason) external;
 
-    /// @notice Votes for the aggregate with the caller's stake. Members that joined before the round opened,
-    /// not the aggregator, once per round, during the challenge window.
+    /// @notice Votes for the aggregate: one vote per member, whatever its stake (the required stake qualifies a
+    /// member, it does not weigh: a whale is one voter). Members that joined before the round opened, not
+    /// suspended, not the aggregator, once per round, during the challenge window. A vote that changes the
+    /// outcome the window would have if it closed now extends it to at least `durations.challenge` from then,
+    /// so no last-second vote goes unanswered (each member votes once: at most one extension per voter).
     /// @param taskId Task id.
     /// @param roundNumber Round.
     function attest(uint256 taskId, uint256 roundNumber) external;
 
-    /// @notice Votes against the aggregate with the caller's stake (same rules as `attest`). The first challenge
-    /// extends the window to at least `durations.challenge` from then.
+    /// @notice Votes against the aggregate (same rules as `attest`). The first challenge, and any challenge that
+    /// changes the outcome, extends the window to at least `durations.challenge` from then.
     /// @param taskId Task id.
     /// @param roundNumber Round.
     function challenge(uint256 taskId, uint256 roundNumber) external;

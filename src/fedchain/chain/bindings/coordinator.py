@@ -313,8 +313,6 @@ class Round:
     reward_total: int
     claimed: int
     bond: int
-    attest_weight: int
-    challenge_weight: int
     locator: str
 
     @classmethod
@@ -346,9 +344,7 @@ class Round:
             int(raw[22]),
             int(raw[23]),
             int(raw[24]),
-            int(raw[25]),
-            int(raw[26]),
-            str(raw[27]),
+            str(raw[25]),
         )
 
     def to_abi(self) -> tuple[Any, ...]:
@@ -379,8 +375,6 @@ class Round:
             self.reward_total,
             self.claimed,
             self.bond,
-            self.attest_weight,
-            self.challenge_weight,
             self.locator,
         )
 
@@ -522,7 +516,7 @@ class AggregateAttestedEvent:
     task: int
     round: int
     voter: ChecksumAddress
-    weight: int
+    challenge_deadline: int
     block_number: int
     transaction_hash: bytes
     log_index: int
@@ -535,7 +529,7 @@ class AggregateAttestedEvent:
             task=int(args["task"]),
             round=int(args["round"]),
             voter=ChecksumAddress(args["voter"]),
-            weight=int(args["weight"]),
+            challenge_deadline=int(args["challengeDeadline"]),
             block_number=int(ev["blockNumber"]),
             transaction_hash=bytes(ev["transactionHash"]),
             log_index=int(ev["logIndex"]),
@@ -549,7 +543,6 @@ class AggregateChallengedEvent:
     task: int
     round: int
     voter: ChecksumAddress
-    weight: int
     challenge_deadline: int
     block_number: int
     transaction_hash: bytes
@@ -563,7 +556,6 @@ class AggregateChallengedEvent:
             task=int(args["task"]),
             round=int(args["round"]),
             voter=ChecksumAddress(args["voter"]),
-            weight=int(args["weight"]),
             challenge_deadline=int(args["challengeDeadline"]),
             block_number=int(ev["blockNumber"]),
             transaction_hash=bytes(ev["transactionHash"]),
@@ -1058,8 +1050,8 @@ class RoundRejectedEvent:
 
     task: int
     round: int
-    attest_weight: int
-    challenge_weight: int
+    attest_count: int
+    challenge_count: int
     block_number: int
     transaction_hash: bytes
     log_index: int
@@ -1071,8 +1063,8 @@ class RoundRejectedEvent:
         return cls(
             task=int(args["task"]),
             round=int(args["round"]),
-            attest_weight=int(args["attestWeight"]),
-            challenge_weight=int(args["challengeWeight"]),
+            attest_count=int(args["attestCount"]),
+            challenge_count=int(args["challengeCount"]),
             block_number=int(ev["blockNumber"]),
             transaction_hash=bytes(ev["transactionHash"]),
             log_index=int(ev["logIndex"]),
