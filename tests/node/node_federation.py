@@ -12,7 +12,7 @@ import numpy as np
 
 from fedchain import codec
 from fedchain.chain import ChainBackend, Transactor
-from fedchain.chain.bindings.coordinator import Durations, Mode, TaskParams
+from fedchain.chain.bindings.coordinator import Durations, Mode, Round, TaskParams
 from fedchain.chain.client import Fedchain, deploy_all
 from fedchain.codec import ModelSpec
 from fedchain.data import hospitals
@@ -33,6 +33,14 @@ DURATIONS = Durations(
 SECAGG_DURATIONS = Durations(
     advertise=600, share=600, commit=600, reveal=600, unmask=600, aggregate=600, challenge=300, idle=0
 )
+
+
+class CrashAfterCommit(Participant):
+    """Dies (raises) right after its commit transaction went through."""
+
+    def _commit(self, r: int, rnd: Round) -> str:
+        super()._commit(r, rnd)
+        raise SystemExit("killed after commit")
 
 
 def h(label: str) -> bytes:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from node_federation import Federation, build_federation
+from node_federation import CrashAfterCommit, Federation, build_federation
 
 from fedchain import codec
 from fedchain.chain import ChainBackend
@@ -167,12 +167,6 @@ def test_members_revealing_the_same_update_are_all_excluded_as_duplicates_and_un
     assert coordinator.is_claimed(f.task, 1, honest.address)
     assert not any(coordinator.is_claimed(f.task, 1, m) for m in pair)
     assert verify_task(f.owner, f.store, f.spec, FedAvg, f.task).ok  # every verifier re-derives it
-
-
-class CrashAfterCommit(Participant):
-    def _commit(self, r: int, rnd: Round) -> str:
-        super()._commit(r, rnd)
-        raise SystemExit("killed after commit")
 
 
 class CannotTrain(Participant):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from node_federation import Federation
+from node_federation import CrashAfterCommit, Federation
 
-from fedchain.chain.bindings.coordinator import Phase, Round
-from fedchain.node import Participant, run_rounds
+from fedchain.chain.bindings.coordinator import Phase
+from fedchain.node import run_rounds
 
 
 def _sent(f: Federation, member: str, name: str) -> int:
@@ -14,14 +14,6 @@ def _sent(f: Federation, member: str, name: str) -> int:
     return sum(
         1 for e in events if getattr(e, "member", None) == member or getattr(e, "account", None) == member
     )
-
-
-class CrashAfterCommit(Participant):
-    """Dies (raises) right after its commit transaction went through."""
-
-    def _commit(self, r: int, rnd: Round) -> str:
-        super()._commit(r, rnd)
-        raise SystemExit("killed after commit")
 
 
 def test_participant_rebuilt_after_commit_reveals_once(federation: Federation) -> None:
